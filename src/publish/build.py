@@ -1,0 +1,204 @@
+"""Build: orchestration only. Which briefings and languages, in which order, and what failed.
+
+    discover → load → parse → render → typeset (PDF) and site (web pages)
+
+Every output is written atomically; an error in one language file or briefing is recorded with
+its location and the build goes on with the others. The result says what was built and what
+failed; the caller (the CLI, CI, a test) decides what to do about it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Project, load_project
+from .errors import PublishError
+from .load import Briefing, discover, load_briefing
+from .model import Document, OutputFormat, RenderedPage
+from .parse import make_parser, parse
+from .render import Layouts, document_context, load_layouts, render_template
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildResult:
+    """What a build produced and what went wrong."""
+
+    outputs: list[Path] = field(default_factory=list)
+    """Files written (PDFs and web pages), in the order they were made."""
+    errors: list[PublishError] = field(default_factory=list)
+    """Problems that stopped an output from being made, each with its location."""
+
+    @property
+    def ok(self) -> bool:
+        """True when everything asked for was built."""
+        return not self.errors
+
+
+def build(
+    paths: Iterable[Path | str] | None = None,
+    *,
+    langs: Iterable[str] = (),
+    formats: Iterable[OutputFormat] = (OutputFormat.PDF, OutputFormat.HTML),
+    out: Path | str | None = None,
+    project_root: Path | str | None = None,
+) -> BuildResult:
+    """Build the given briefing folders (all when none) into PDFs and web pages."""
+    result = BuildResult()
+    project = load_project(Path(project_root) if project_root else None)
+    out_dir = Path(out).resolve() if out else project.root / "build"
+    formats = frozenset(formats)
+    langs = tuple(langs)
+
+    briefings = _load(project, [Path(p) for p in paths] if paths else None, langs, result)
+    documents = _parse(briefings, result)
+    layouts = _Layouts(project)
+
+    pdfs: dict[tuple[str, str], Path] = {}
+    if OutputFormat.PDF in formats and documents:
+        pdfs = _typeset(documents, layouts, project, out_dir / "pdf", result)
+    if OutputFormat.HTML in formats:
+        _write_site(project, documents, layouts, out_dir / "site", pdfs, result)
+    return result
+
+
+def _load(project: Project, paths: list[Path] | None, langs: tuple[str, ...], result: BuildResult) -> list[Briefing]:
+    briefings = []
+    for folder in discover(project, paths):
+        try:
+            briefing = load_briefing(folder, project, langs)
+        except PublishError as exc:
+            _fail(result, exc)
+            continue
+        for exc in briefing.errors:
+            _fail(result, exc)
+        briefings.append(briefing)
+    return briefings
+
+
+def _parse(briefings: list[Briefing], result: BuildResult) -> list[tuple[Briefing, Document]]:
+    md = make_parser()
+    documents = []
+    for briefing in briefings:
+        for source in briefing.sources:
+            try:
+                documents.append((briefing, parse(source, md)))
+            except PublishError as exc:
+                _fail(result, exc)
+    return documents
+
+
+class _Layouts:
+    """Layouts by brand, loaded once per build."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self._loaded: dict[str, Layouts] = {}
+
+    def for_document(self, briefing: Briefing, doc: Document) -> Layouts:
+        brand = doc.source.meta.brand or briefing.brand or self.project.default_brand
+        if brand not in self._loaded:
+            self._loaded[brand] = load_layouts(self.project, brand)
+        return self._loaded[brand]
+
+    def default(self) -> Layouts:
+        return self.for_brand(self.project.default_brand)
+
+    def for_brand(self, brand: str) -> Layouts:
+        if brand not in self._loaded:
+            self._loaded[brand] = load_layouts(self.project, brand)
+        return self._loaded[brand]
+
+
+def render_print_page(doc: Document, layouts: Layouts, out_path: Path) -> RenderedPage:
+    """Render a document with the brand's print template."""
+    context = {
+        "doc": document_context(doc),
+        "strings": layouts.strings(doc.source.lang),
+        "stylesheets": [path.as_uri() for path in layouts.stylesheets("print")],
+    }
+    html = render_template(layouts, "print.html.j2", context)
+    return RenderedPage(html, doc.source.lang, doc.direction, out_path, doc.source.path.as_uri(), doc.source)
+
+
+def _typeset(
+    documents: list[tuple[Briefing, Document]], layouts: _Layouts, project: Project, pdf_dir: Path, result: BuildResult
+) -> dict[tuple[str, str], Path]:
+    from .typeset import Typesetter
+
+    made: dict[tuple[str, str], Path] = {}
+    typesetter: Typesetter | None = None
+    for briefing, doc in documents:
+        out_path = pdf_dir / f"{doc.source.slug}.{doc.source.lang}.pdf"
+        try:
+            page = render_print_page(doc, layouts.for_document(briefing, doc), out_path)
+            if typesetter is None:
+                typesetter = Typesetter([project.layouts_dir, project.fonts_dir, project.briefings_dir])
+            made[(doc.source.slug, doc.source.lang)] = typesetter.typeset(page)
+        except PublishError as exc:
+            _fail(result, exc)
+            continue
+        result.outputs.append(out_path)
+        logger.info("built %s", project.relative(out_path))
+    return made
+
+
+def _write_site(
+    project: Project,
+    documents: list[tuple[Briefing, Document]],
+    layouts: _Layouts,
+    site_dir: Path,
+    pdfs: dict[tuple[str, str], Path],
+    result: BuildResult,
+) -> None:
+    from . import site as web
+
+    site = web.Site(site_dir, project.title)
+    used: dict[str, Layouts] = {}
+    for briefing, doc in documents:
+        siblings = [s.lang for s in briefing.sources]
+        key = (doc.source.slug, doc.source.lang)
+        existing_pdf = project.root / "build" / "pdf" / f"{key[0]}.{key[1]}.pdf"
+        pdf = pdfs.get(key) or (existing_pdf if existing_pdf.is_file() else None)
+        try:
+            brand_layouts = layouts.for_document(briefing, doc)
+            used[brand_layouts.brand] = brand_layouts
+            page = web.render_briefing_page(doc, brand_layouts, site, siblings, pdf is not None)
+            result.outputs.append(web.write_page(page))
+            if pdf is not None:
+                web.copy_pdf(pdf, doc, site)
+        except PublishError as exc:
+            _fail(result, exc)
+    try:
+        _write_index_pages(project, layouts.default(), site, result)
+        used.setdefault(project.default_brand, layouts.default())
+        for brand_layouts in used.values():
+            web.copy_assets(brand_layouts, site)
+    except PublishError as exc:
+        _fail(result, exc)
+    logger.info("built site in %s", project.relative(site_dir))
+
+
+def _write_index_pages(project: Project, layouts: Layouts, site: object, result: BuildResult) -> None:
+    """Write the entry page and one list page per language, listing every briefing of the project."""
+    from . import site as web
+
+    assert isinstance(site, web.Site)
+    by_lang: dict[str, list] = {}
+    for folder in discover(project, None):
+        briefing = load_briefing(folder, project)
+        for source in briefing.sources:
+            by_lang.setdefault(source.lang, []).append(source)
+    langs = [lang for lang in project.languages if lang in by_lang] + sorted(set(by_lang) - set(project.languages))
+    for lang in langs:
+        result.outputs.append(web.write_page(web.render_list_page(lang, by_lang[lang], langs, layouts, site)))
+    result.outputs.append(web.write_page(web.render_home_page(langs, layouts, site)))
+
+
+def _fail(result: BuildResult, exc: PublishError) -> None:
+    result.errors.append(exc)
+    logger.error("%s", exc)

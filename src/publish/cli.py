@@ -1,0 +1,69 @@
+"""Command line: `publish build|check|new|serve`, a thin shell over `publish.build()`.
+
+Parses arguments, sets up logging, calls the library, and turns a PublishError into a message
+and exit status 1. A Python traceback is shown only with --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .build import build
+from .errors import PublishError
+from .model import OutputFormat
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="publish", description="Markdown briefings → PDFs and web pages.")
+    parser.add_argument("--version", action="version", version=f"publish {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    b = commands.add_parser("build", help="build PDFs and web pages")
+    b.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="briefing folders (default: all)")
+    b.add_argument("--lang", action="append", default=[], metavar="LANG", help="only this language (repeatable)")
+    b.add_argument("--format", choices=[f.value for f in OutputFormat], help="only PDFs or only web pages")
+    b.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = make_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    try:
+        if args.command == "build":
+            formats = [OutputFormat(args.format)] if args.format else list(OutputFormat)
+            result = build(args.paths, langs=args.lang, formats=formats, out=args.out)
+            if not result.ok:
+                print(f"publish: {len(result.errors)} error(s); the other outputs were built", file=sys.stderr)
+                return 1
+            return 0
+    except PublishError as exc:
+        if args.debug:
+            raise
+        print(f"publish: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        if args.debug:
+            raise
+        print(
+            "publish: internal error (a bug in publish, not in your briefing); run again with --debug "
+            "and report the traceback",
+            file=sys.stderr,
+        )
+        return 2
+    return 0

@@ -1,0 +1,118 @@
+"""Project configuration: find the project root and read `publish.toml` into a frozen `Project`.
+
+The project is the current directory or the nearest parent holding `publish.toml`, never the
+place the package is installed. Every problem in the file is reported at once, with its key path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .model import SourceLocation
+
+CONFIG_NAME = "publish.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A repository of briefings and the settings that apply to all of them."""
+
+    root: Path
+    """Absolute path of the folder holding publish.toml."""
+    title: str
+    """Name of the publication series, shown on the site's entry page."""
+    default_brand: str
+    """Layout brand used when a briefing does not choose one."""
+    languages: tuple[str, ...]
+    """Order in which languages are offered on the site and built."""
+
+    @property
+    def briefings_dir(self) -> Path:
+        return self.root / "briefings"
+
+    @property
+    def layouts_dir(self) -> Path:
+        return self.root / "layouts"
+
+    @property
+    def fonts_dir(self) -> Path:
+        return self.root / "fonts"
+
+    def relative(self, path: Path) -> Path:
+        """Return `path` relative to the project root when it is inside it, for messages."""
+        try:
+            return path.resolve().relative_to(self.root)
+        except ValueError:
+            return path
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Return the nearest folder at or above `start` that holds publish.toml."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ConfigError(
+        f"no {CONFIG_NAME} in {start} or any parent folder",
+        hint=f"run publish inside a project of briefings, or create {CONFIG_NAME} at its root",
+    )
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    """Return a 'did you mean' hint for a misspelt key, or None."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f'did you mean "{close[0]}"?' if close else None
+
+
+def read_toml(path: Path, display: Path) -> dict[str, Any]:
+    """Read a TOML file, turning syntax errors into a ConfigError at the right line."""
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        raise ConfigError(f"invalid TOML: {getattr(exc, 'msg', exc)}", SourceLocation(display, line)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not valid UTF-8", SourceLocation(display)) from None
+
+
+_PROJECT_KEYS = {"title": str, "default_brand": str, "languages": list}
+
+
+def load_project(root: Path | None = None) -> Project:
+    """Find and validate the project configuration, reporting every problem at once."""
+    root = find_root(root)
+    path = root / CONFIG_NAME
+    data = read_toml(path, Path(CONFIG_NAME))
+    problems: list[str] = []
+    for key in data:
+        if key != "project":
+            hint = did_you_mean(key, ["project"])
+            problems.append(f'unknown table "{key}"' + (f" ({hint})" if hint else ""))
+    table = data.get("project", {})
+    if not isinstance(table, dict):
+        problems.append('"project" must be a table: [project]')
+        table = {}
+    for key, value in table.items():
+        expected = _PROJECT_KEYS.get(key)
+        if expected is None:
+            hint = did_you_mean(key, list(_PROJECT_KEYS))
+            problems.append(f'unknown key "project.{key}"' + (f" ({hint})" if hint else ""))
+        elif not isinstance(value, expected):
+            problems.append(f'"project.{key}" must be a {expected.__name__}, not {type(value).__name__}')
+    languages = table.get("languages", ["en", "ar", "fr"])
+    if isinstance(languages, list) and not all(isinstance(x, str) for x in languages):
+        problems.append('"project.languages" must list language codes as strings, e.g. ["en", "ar"]')
+    if problems:
+        raise ConfigError("; ".join(problems), SourceLocation(Path(CONFIG_NAME)))
+    return Project(
+        root=root,
+        title=table.get("title", "Briefings"),
+        default_brand=table.get("default_brand", "base"),
+        languages=tuple(languages),
+    )

@@ -1,0 +1,228 @@
+"""Load: a briefing folder → one `Source` per language file (front matter validated, body kept).
+
+A briefing is a folder under `briefings/` holding `<lang>.md` files and an optional
+`briefing.toml`. The file name is the language code; the front matter is YAML.
+"""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+from babel import Locale, UnknownLocaleError
+
+from .config import Project, did_you_mean, read_toml
+from .errors import ConfigError, PublishError, SourceError
+from .model import Meta, Source, SourceLocation
+
+BRIEFING_CONFIG = "briefing.toml"
+
+_META_TYPES: dict[str, type | tuple[type, ...]] = {
+    "title": str,
+    "subtitle": str,
+    "date": datetime.date,
+    "authors": (list, str),
+    "summary": str,
+    "translation": str,
+    "original": str,
+    "brand": str,
+}
+_TRANSLATION_STATES = ("draft", "reviewed")
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    """A briefing folder and its language files, in the order they should be built."""
+
+    slug: str
+    """Folder name."""
+    folder: Path
+    """Absolute path of the folder."""
+    brand: str | None
+    """Brand chosen in briefing.toml, if any."""
+    sources: tuple[Source, ...]
+    """One per language file that loaded."""
+    errors: tuple[PublishError, ...] = ()
+    """Problems with language files that did not load; the others still build."""
+
+
+def discover(project: Project, paths: list[Path] | None = None) -> list[Path]:
+    """Return the briefing folders to build: the given ones, or every folder under briefings/."""
+    if paths:
+        folders = []
+        for path in paths:
+            folder = path.resolve()
+            if folder.is_file():
+                folder = folder.parent
+            if not folder.is_dir():
+                raise SourceError(f"no such briefing folder: {path}", hint="give a folder under briefings/")
+            folders.append(folder)
+        return folders
+    if not project.briefings_dir.is_dir():
+        return []
+    return sorted(p for p in project.briefings_dir.iterdir() if p.is_dir() and any(p.glob("*.md")))
+
+
+def language_of(path: Path, display: Path) -> str:
+    """Return the language code named by a Markdown file's stem, if Babel knows it."""
+    code = path.stem
+    try:
+        Locale.parse(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        raise SourceError(
+            f'"{path.name}" is not named after a language',
+            SourceLocation(display),
+            hint="name each language file after its BCP-47 code, e.g. en.md, ar.md, fr.md",
+        ) from None
+    return code
+
+
+def read_text(path: Path, display: Path) -> str:
+    """Read a UTF-8 file, reporting the line of the first invalid byte."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(
+            "not valid UTF-8", SourceLocation(display, line), hint="save the file as UTF-8"
+        ) from None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    # Writers' editors differ in normalisation; NFC keeps search, extraction and fonts consistent.
+    return unicodedata.normalize("NFC", text)
+
+
+def split_front_matter(text: str, display: Path) -> tuple[str, str, int]:
+    """Split a file into its YAML front matter and body; also return the body's first line."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise SourceError(
+            "missing front matter",
+            SourceLocation(display, 1),
+            hint='start the file with a "---" line, a "title: ..." line and another "---" line',
+        )
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() in ("---", "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
+    raise SourceError(
+        "front matter is not closed", SourceLocation(display, 1), hint='end the front matter with a "---" line'
+    )
+
+
+def parse_meta(yaml_text: str, display: Path) -> Meta:
+    """Validate front matter YAML into Meta; every problem is reported with its file line."""
+    try:
+        data = yaml.safe_load(yaml_text) if yaml_text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1  # +1 for 0-based, +1 for the opening ---
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SourceError(
+            f"invalid YAML in front matter: {problem}",
+            SourceLocation(display, line),
+            hint='quote values that contain ": " or start with a special character',
+        ) from None
+    if not isinstance(data, dict):
+        raise SourceError("front matter must be key: value lines", SourceLocation(display, 2))
+    key_lines = _key_lines(yaml_text)
+    problems: list[SourceError] = []
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        location = SourceLocation(display, key_lines.get(str(key)))
+        expected = _META_TYPES.get(str(key))
+        if expected is None:
+            problems.append(
+                SourceError(f'unknown front matter key "{key}"', location, did_you_mean(str(key), list(_META_TYPES)))
+            )
+            continue
+        if value is None:
+            continue
+        if key == "date" and isinstance(value, datetime.datetime):
+            value = value.date()
+        if not isinstance(value, expected):
+            kind = "a date like 2020-12-09" if key == "date" else "text"
+            problems.append(SourceError(f'"{key}" must be {kind}, not {value!r}', location))
+            continue
+        if key == "authors":
+            value = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+        if key == "translation" and value not in _TRANSLATION_STATES:
+            problems.append(
+                SourceError(f'"translation" must be one of {", ".join(_TRANSLATION_STATES)}', location)
+            )
+            continue
+        values[key] = value
+    if "title" not in values and not any("title" in str(p) for p in problems):
+        problems.append(
+            SourceError("front matter has no title", SourceLocation(display, 1), hint='add a line "title: ..."')
+        )
+    if problems:
+        raise problems[0] if len(problems) == 1 else SourceError(
+            "\n".join(str(p) for p in problems), None
+        )
+    known = {f.name for f in fields(Meta)}
+    return Meta(**{k: v for k, v in values.items() if k in known})
+
+
+def _key_lines(yaml_text: str) -> dict[str, int]:
+    """Map each top-level front matter key to its line in the file."""
+    found: dict[str, int] = {}
+    for number, line in enumerate(yaml_text.split("\n"), start=2):
+        if line and not line[0].isspace() and ":" in line and not line.startswith("#"):
+            found.setdefault(line.split(":", 1)[0].strip().strip("\"'"), number)
+    return found
+
+
+def load_source(path: Path, slug: str, project: Project) -> Source:
+    """Read one language file into a Source."""
+    display = project.relative(path)
+    lang = language_of(path, display)
+    yaml_text, body, body_line = split_front_matter(read_text(path, display), display)
+    meta = parse_meta(yaml_text, display)
+    return Source(slug=slug, lang=lang, path=path, meta=meta, body=body, body_line=body_line)
+
+
+_BRIEFING_KEYS = {"brand": str, "languages": list}
+
+
+def load_briefing_config(folder: Path, project: Project) -> dict[str, object]:
+    """Read and validate a briefing's optional briefing.toml."""
+    path = folder / BRIEFING_CONFIG
+    if not path.is_file():
+        return {}
+    display = project.relative(path)
+    data = read_toml(path, display)
+    problems = []
+    for key, value in data.items():
+        expected = _BRIEFING_KEYS.get(key)
+        if expected is None:
+            hint = did_you_mean(key, list(_BRIEFING_KEYS))
+            problems.append(f'unknown key "{key}"' + (f" ({hint})" if hint else ""))
+        elif not isinstance(value, expected):
+            problems.append(f'"{key}" must be a {expected.__name__}')
+    if problems:
+        raise ConfigError("; ".join(problems), SourceLocation(display))
+    return data
+
+
+def load_briefing(folder: Path, project: Project, langs: tuple[str, ...] = ()) -> Briefing:
+    """Read a briefing folder: its configuration and the language files asked for."""
+    config = load_briefing_config(folder, project)
+    wanted = langs or tuple(config.get("languages", ()))
+    files = sorted(folder.glob("*.md"), key=lambda p: _language_order(p.stem, project))
+    if wanted:
+        files = [f for f in files if f.stem in wanted]
+    sources, errors = [], []
+    for path in files:
+        try:
+            sources.append(load_source(path, folder.name, project))
+        except PublishError as exc:
+            errors.append(exc)
+    return Briefing(folder.name, folder, config.get("brand"), tuple(sources), tuple(errors))
+
+
+def _language_order(code: str, project: Project) -> tuple[int, str]:
+    order = project.languages
+    return (order.index(code) if code in order else len(order), code)

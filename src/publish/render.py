@@ -1,0 +1,159 @@
+"""Render: a `Document` → a `RenderedPage` (full HTML) through the Jinja2 layouts.
+
+Templates are looked up brand first, then base (`layouts/<brand>/templates`, `layouts/base/...`);
+stylesheets are layered the same way (base first, the brand's after it so it can override).
+Autoescaping is on and undefined variables are errors: a template mistake never silently prints
+an empty string. Front matter values reach templates as data, never as template source.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import __version__
+from .config import Project, did_you_mean
+from .errors import ConfigError, TemplateError
+from .i18n import language_name, load_strings, locale_of, long_date
+from .model import Document, SourceLocation
+
+BASE = "base"
+
+
+@dataclass(frozen=True, slots=True)
+class Layouts:
+    """The layout folders of one brand, most specific first, and their Jinja2 environment."""
+
+    brand: str
+    """The brand's name (its folder under layouts/)."""
+    dirs: tuple[Path, ...]
+    """Brand folder then base folder (just base for the base brand)."""
+    env: jinja2.Environment
+    """Jinja2 environment whose loader searches `dirs` in order."""
+    project: Project
+    """The project the layouts belong to."""
+
+    def stylesheets(self, medium: str) -> list[Path]:
+        """Return the CSS files for a medium ("print" or "screen"), base first."""
+        found = []
+        for folder in reversed(self.dirs):
+            for name in ("fonts.css", "common.css", f"{medium}.css"):
+                path = folder / "css" / name
+                if path.is_file():
+                    found.append(path)
+        return found
+
+    def strings(self, lang: str) -> dict[str, str]:
+        """Return the UI strings for a language."""
+        return load_strings(list(self.dirs), lang, self.project.root)
+
+
+def load_layouts(project: Project, brand: str) -> Layouts:
+    """Return the layouts of a brand, checking the brand exists."""
+    base = project.layouts_dir / BASE
+    if not (base / "templates").is_dir():
+        raise ConfigError(
+            "layouts/base/templates is missing",
+            SourceLocation(Path("layouts/base")),
+            hint="every project needs the base layout; copy it from the publish repository",
+        )
+    dirs = [base]
+    if brand != BASE:
+        folder = project.layouts_dir / brand
+        if not folder.is_dir():
+            brands = [p.name for p in project.layouts_dir.iterdir() if p.is_dir()]
+            raise ConfigError(
+                f'unknown brand "{brand}"',
+                hint=did_you_mean(brand, brands) or f"brands in layouts/: {', '.join(sorted(brands))}",
+            )
+        dirs.insert(0, folder)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d / "templates") for d in dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return Layouts(brand, tuple(dirs), env, project)
+
+
+def document_context(doc: Document) -> dict[str, Any]:
+    """Return what templates know about a document, as plain data."""
+    meta = doc.source.meta
+    locale = locale_of(doc.source.lang)
+    original_name = ""
+    if meta.original:
+        original_name = locale.languages.get(meta.original.split("-")[0], meta.original)
+    return {
+        "lang": doc.source.lang,
+        "dir": doc.direction.value,
+        "slug": doc.source.slug,
+        "title": meta.title,
+        "subtitle": meta.subtitle,
+        "authors": list(meta.authors),
+        "date": long_date(meta.date, doc.source.lang),
+        "date_iso": meta.date.isoformat() if meta.date else "",
+        "summary": meta.summary,
+        "translation": meta.translation,
+        "original_name": original_name,
+        "headings": [{"level": h.level, "text": h.text, "id": h.id} for h in doc.headings],
+        # The parser produced this HTML from escaped text and its own tags only.
+        "body": Markup(doc.html),
+    }
+
+
+def render_template(layouts: Layouts, name: str, context: dict[str, Any]) -> str:
+    """Render a template, turning Jinja2 failures into a TemplateError with template and line."""
+    try:
+        template = layouts.env.get_template(name)
+        return template.render(version=__version__, **context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(exc.message or str(exc), _template_location(layouts, exc.filename, exc.lineno)) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(
+            f'template "{exc.name}" not found',
+            hint=f"looked in {', '.join(str(layouts.project.relative(d / 'templates')) for d in layouts.dirs)}",
+        ) from None
+    except jinja2.UndefinedError as exc:
+        filename, line = _template_frame(sys.exc_info()[2])
+        raise TemplateError(
+            str(exc.message),
+            _template_location(layouts, filename, line),
+            hint="check the variable's spelling; templates can use doc, page, site, strings",
+        ) from None
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
+        filename, line = _template_frame(sys.exc_info()[2])
+        if filename is None:
+            raise
+        raise TemplateError(str(exc), _template_location(layouts, filename, line)) from None
+
+
+def _template_frame(tb: Any) -> tuple[str | None, int | None]:
+    """Find the innermost traceback frame that belongs to a template file."""
+    found: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".j2", ".html")):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _template_location(layouts: Layouts, filename: str | None, line: int | None) -> SourceLocation | None:
+    if not filename:
+        return None
+    return SourceLocation(layouts.project.relative(Path(filename)), line)
+
+
+def language_links(langs: list[str], href_for: Any) -> list[dict[str, str]]:
+    """Return one link per language: code, name in itself, direction and target."""
+    from .direction import language_direction
+
+    return [
+        {"lang": lang, "name": language_name(lang), "dir": language_direction(lang).value, "href": href_for(lang)}
+        for lang in langs
+    ]

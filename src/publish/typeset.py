@@ -1,0 +1,96 @@
+"""Typeset: a `RenderedPage` → a PDF file, through WeasyPrint, with fetching confined to the project.
+
+WeasyPrint is imported here only, when the first PDF is made, so commands that build no PDF
+stay fast. The PDF is written next to its final path and moved into place only when complete:
+a failed build keeps the last good PDF.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .errors import TypesetError
+from .model import RenderedPage, SourceLocation
+from .output import atomic_write_bytes
+
+logger = logging.getLogger(__name__)
+
+
+class Typesetter:
+    """Makes PDFs for one build: one font configuration and one confined fetcher for all of them."""
+
+    def __init__(self, allowed_roots: list[Path]):
+        # WeasyPrint reports each rendering step at INFO; writers need only the outcome.
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        self._weasyprint = weasyprint
+        self.font_config = FontConfiguration()
+        self.allowed_roots = [root.resolve() for root in allowed_roots]
+
+    def fetcher(self, refused: list[str]) -> Any:
+        """Return a URL fetcher that serves files under the allowed roots and data: URLs only."""
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+        roots = self.allowed_roots
+
+        class ConfinedFetcher(URLFetcher):
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                scheme = urlsplit(url).scheme.lower()
+                if scheme == "data":
+                    return super().fetch(url, headers)
+                if scheme == "file":
+                    path = Path(unquote(urlsplit(url).path)).resolve()
+                    if any(path.is_relative_to(root) for root in roots) and path.is_file():
+                        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+                refused.append(url)
+                raise ValueError(f"publish does not fetch {url}: only files inside the project are allowed")
+
+        return ConfinedFetcher()
+
+    def typeset(self, page: RenderedPage) -> Path:
+        """Write the page as a PDF at its out_path; return the path."""
+        refused: list[str] = []
+        location = SourceLocation(page.source.path) if page.source else None
+        captured = _CapturedWarnings()
+        weasy_logger = logging.getLogger("weasyprint")
+        weasy_logger.addHandler(captured)
+        # Reported below, once, against the briefing instead of WeasyPrint's internal location.
+        propagate, weasy_logger.propagate = weasy_logger.propagate, False
+        try:
+            document = self._weasyprint.HTML(
+                string=page.html, base_url=page.base_url, url_fetcher=self.fetcher(refused)
+            ).render(font_config=self.font_config)
+            pdf = document.write_pdf()
+        except Exception as exc:  # WeasyPrint raises many kinds; report them all with the source
+            raise TypesetError(f"WeasyPrint failed: {exc}", location) from exc
+        finally:
+            weasy_logger.removeHandler(captured)
+            weasy_logger.propagate = propagate
+        if refused:
+            raise TypesetError(
+                f"refused to load {refused[0]}" + (f" and {len(refused) - 1} more" if len(refused) > 1 else ""),
+                location,
+                hint="reference images and files inside the briefing folder with relative paths",
+            )
+        for message in captured.messages:
+            logger.warning("%s: %s", location or page.out_path, message)
+        atomic_write_bytes(page.out_path, pdf)
+        return page.out_path
+
+
+class _CapturedWarnings(logging.Handler):
+    """Collects WeasyPrint's warnings so they can be reported against the briefing."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
