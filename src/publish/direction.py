@@ -369,3 +369,23 @@ def _merge(units: list[_Unit]) -> list[_Node]:
             continue
         out.append(_Node(Token("text", "", 0, content=unit.char), origin=unit.token))
     return out
+
+
+def isolate_text(text: str, base: Direction) -> str:
+    """Return `text` as escaped HTML with its runs of the other direction isolated.
+
+    For front matter values (title, subtitle, authors) that reach the page outside the body.
+    """
+    from html import escape
+
+    children = isolate_runs([Token("text", "", 0, content=text)], base)
+    out = []
+    for token in children:
+        if token.type == "text":
+            out.append(escape(token.content, quote=False))
+        elif token.nesting == 1:
+            attrs = "".join(f' {k}="{escape(str(v))}"' for k, v in token.attrs.items())
+            out.append(f"<{token.tag}{attrs}>")
+        else:
+            out.append(f"</{token.tag}>")
+    return "".join(out)

@@ -20,6 +20,7 @@ from . import __version__
 from .config import Project, did_you_mean
 from .errors import ConfigError, TemplateError
 from .i18n import language_name, load_strings, locale_of, long_date
+from .direction import isolate_text, language_direction
 from .model import Document, SourceLocation
 
 BASE = "base"
@@ -88,16 +89,24 @@ def document_context(doc: Document) -> dict[str, Any]:
     original_name = ""
     if meta.original:
         original_name = locale.languages.get(meta.original.split("-")[0], meta.original)
+    def isolated(text: str | None) -> Markup | None:
+        return Markup(isolate_text(text, doc.direction)) if text else None
+
     return {
         "lang": doc.source.lang,
         "dir": doc.direction.value,
         "slug": doc.source.slug,
+        # Plain text for <title> and attributes; *_html, with bidi isolation, for the page itself.
         "title": meta.title,
+        "title_html": isolated(meta.title),
         "subtitle": meta.subtitle,
+        "subtitle_html": isolated(meta.subtitle),
         "authors": list(meta.authors),
+        "authors_html": [isolated(a) for a in meta.authors],
         "date": long_date(meta.date, doc.source.lang),
         "date_iso": meta.date.isoformat() if meta.date else "",
         "summary": meta.summary,
+        "summary_html": isolated(meta.summary),
         "translation": meta.translation,
         "original_name": original_name,
         "headings": [{"level": h.level, "text": h.text, "id": h.id} for h in doc.headings],
@@ -151,8 +160,6 @@ def _template_location(layouts: Layouts, filename: str | None, line: int | None)
 
 def language_links(langs: list[str], href_for: Any) -> list[dict[str, str]]:
     """Return one link per language: code, name in itself, direction and target."""
-    from .direction import language_direction
-
     return [
         {"lang": lang, "name": language_name(lang), "dir": language_direction(lang).value, "href": href_for(lang)}
         for lang in langs

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .direction import language_direction
+from markupsafe import Markup
+
+from .direction import isolate_text, language_direction
 from .i18n import long_date
 from .model import Document, RenderedPage, Source
 from .output import atomic_write_text, copy_file, copy_tree
@@ -74,16 +76,16 @@ def render_briefing_page(doc: Document, layouts: Layouts, site: Site, siblings: 
 def render_list_page(lang: str, sources: list[Source], all_langs: list[str], layouts: Layouts, site: Site) -> RenderedPage:
     """Render the list of briefings available in one language."""
     here = page_path(lang)
+    direction = language_direction(lang)
     items = [
         {
-            "title": s.meta.title,
-            "summary": s.meta.summary,
+            "title": Markup(isolate_text(s.meta.title, direction)),
+            "summary": Markup(isolate_text(s.meta.summary, direction)) if s.meta.summary else None,
             "date": long_date(s.meta.date, lang),
             "href": relative(here, page_path(lang, s.slug)),
         }
         for s in sources
     ]
-    direction = language_direction(lang)
     context = {
         "site": {"title": site.title},
         "strings": layouts.strings(lang),

@@ -1,0 +1,49 @@
+"""Shared fixtures: the repository's own project built once per test session into a temp folder."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from publish import build
+
+ROOT = Path(__file__).resolve().parents[1]
+LANGS = ("en", "ar", "fr")
+BRIEFINGS = ("we-exist-2020", "idlib-statement-2020", "syrien-nest-fait-2020")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build every briefing of the repository once; return the output folder."""
+    out = tmp_path_factory.mktemp("build")
+    result = build(project_root=ROOT, out=out)
+    assert result.ok, "\n".join(str(e) for e in result.errors)
+    return out
+
+
+def require_tool(name: str) -> str:
+    """Return a command's path; skip locally when missing, fail in CI where it must exist."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not installed; .ci/run should have installed it")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def pdftotext(pdf: Path, *args: str) -> str:
+    """Return the text poppler's pdftotext extracts from a PDF."""
+    return subprocess.run(
+        [require_tool("pdftotext"), "-enc", "UTF-8", *args, str(pdf), "-"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+
+
+def squash(text: str) -> str:
+    """Remove whitespace and hyphens, so text compares across line breaks and hyphenation."""
+    return re.sub(r"[\s\-\u00ad\u2010\u2011]+", "", text)
