@@ -160,7 +160,7 @@ def test_arabic_lines_align_on_the_right_margin(built: Path, page: int) -> None:
 
 @pytest.mark.parametrize("page", (2, 3))
 def test_english_lines_align_on_the_left_margin(built: Path, page: int) -> None:
-    width, words = word_boxes(built / "pdf" / "we-exist-2020.en.pdf", page)
+    _width, words = word_boxes(built / "pdf" / "we-exist-2020.en.pdf", page)
     lines = [ln for ln in lines_of(words) if ln[1] - ln[0] > 40]
     # In a left-to-right document the first page is a right page: even pages are left pages,
     # whose outer margin (18 mm) is on the left.

@@ -6,8 +6,8 @@ import logging
 
 __version__ = "0.1.0"
 
-from .build import BuildResult, build  # noqa: E402
-from .errors import PublishError  # noqa: E402
+from .build import BuildResult, build
+from .errors import PublishError
 
 __all__ = ["BuildResult", "PublishError", "__version__", "build"]
 

@@ -137,7 +137,7 @@ def _typeset(
         try:
             page = render_print_page(doc, layouts.for_document(briefing, doc), out_path)
             if typesetter is None:
-                typesetter = Typesetter([project.layouts_dir, project.fonts_dir, project.briefings_dir])
+                typesetter = Typesetter([project.layouts_dir, project.fonts_dir, project.briefings_dir], project.root)
             made[(doc.source.slug, doc.source.lang)] = typesetter.typeset(page)
         except PublishError as exc:
             _fail(result, exc)

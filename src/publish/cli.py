@@ -25,7 +25,12 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    b = commands.add_parser("build", help="build PDFs and web pages")
+    # The common options are accepted after the command too: `publish build --debug`.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show Python tracebacks")
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="only warnings and errors")
+
+    b = commands.add_parser("build", parents=[common], help="build PDFs and web pages")
     b.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="briefing folders (default: all)")
     b.add_argument("--lang", action="append", default=[], metavar="LANG", help="only this language (repeatable)")
     b.add_argument("--format", choices=[f.value for f in OutputFormat], help="only PDFs or only web pages")

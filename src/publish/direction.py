@@ -173,9 +173,13 @@ class _Unit:
 
 def isolate_runs(children: list[Token], base: Direction) -> list[Token]:
     """Wrap runs of the direction opposite to `base` in `<bdi dir=…>` tokens."""
-    if not any(c.type == "text" and any(char_class(x) is base.opposite for x in c.content) for c in children):
-        if not any(c.type == "link_open" for c in children) or base is Direction.LTR:
-            return children
+    opposite_text = any(
+        c.type == "text" and any(char_class(x) is base.opposite for x in c.content) for c in children
+    )
+    # Links may hold URLs, which are left to right even when their text has no letters to tell.
+    links_in_rtl = base is Direction.RTL and any(c.type == "link_open" for c in children)
+    if not (opposite_text or links_in_rtl):
+        return children
     return list(_flatten(_isolate(_tree(children), base)))
 
 

@@ -18,9 +18,9 @@ from markupsafe import Markup
 
 from . import __version__
 from .config import Project, did_you_mean
+from .direction import isolate_text, language_direction
 from .errors import ConfigError, TemplateError
 from .i18n import language_name, load_strings, locale_of, long_date
-from .direction import isolate_text, language_direction
 from .model import Document, SourceLocation
 
 BASE = "base"

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 class Typesetter:
     """Makes PDFs for one build: one font configuration and one confined fetcher for all of them."""
 
-    def __init__(self, allowed_roots: list[Path]):
+    def __init__(self, allowed_roots: list[Path], project_root: Path):
         # WeasyPrint reports each rendering step at INFO; writers need only the outcome.
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
         import weasyprint
@@ -32,6 +32,7 @@ class Typesetter:
         self._weasyprint = weasyprint
         self.font_config = FontConfiguration()
         self.allowed_roots = [root.resolve() for root in allowed_roots]
+        self.project_root = project_root
 
     def fetcher(self, refused: list[str]) -> Any:
         """Return a URL fetcher that serves files under the allowed roots and data: URLs only."""
@@ -57,7 +58,10 @@ class Typesetter:
     def typeset(self, page: RenderedPage) -> Path:
         """Write the page as a PDF at its out_path; return the path."""
         refused: list[str] = []
-        location = SourceLocation(page.source.path) if page.source else None
+        location = None
+        if page.source:
+            path = page.source.path
+            location = SourceLocation(path.relative_to(self.project_root) if path.is_relative_to(self.project_root) else path)
         captured = _CapturedWarnings()
         weasy_logger = logging.getLogger("weasyprint")
         weasy_logger.addHandler(captured)
