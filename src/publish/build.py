@@ -13,13 +13,17 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Project, load_project
 from .errors import PublishError
 from .load import Briefing, discover, load_briefing
-from .model import Document, OutputFormat, RenderedPage
+from .model import Document, OutputFormat, RenderedPage, Source
 from .parse import make_parser, parse
 from .render import Layouts, document_context, load_layouts, render_template
+
+if TYPE_CHECKING:
+    from .site import Site
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +104,8 @@ class _Layouts:
         self._loaded: dict[str, Layouts] = {}
 
     def for_document(self, briefing: Briefing, doc: Document) -> Layouts:
-        brand = doc.source.meta.brand or briefing.brand or self.project.default_brand
-        if brand not in self._loaded:
-            self._loaded[brand] = load_layouts(self.project, brand)
-        return self._loaded[brand]
+        """Return the layouts of the brand a document asks for (front matter, briefing, project)."""
+        return self.for_brand(doc.source.meta.brand or briefing.brand or self.project.default_brand)
 
     def default(self) -> Layouts:
         return self.for_brand(self.project.default_brand)
@@ -183,12 +185,11 @@ def _write_site(
     logger.info("built site in %s", project.relative(site_dir))
 
 
-def _write_index_pages(project: Project, layouts: Layouts, site: object, result: BuildResult) -> None:
+def _write_index_pages(project: Project, layouts: Layouts, site: Site, result: BuildResult) -> None:
     """Write the entry page and one list page per language, listing every briefing of the project."""
     from . import site as web
 
-    assert isinstance(site, web.Site)
-    by_lang: dict[str, list] = {}
+    by_lang: dict[str, list[Source]] = {}
     for folder in discover(project, None):
         briefing = load_briefing(folder, project)
         for source in briefing.sources:
