@@ -158,3 +158,22 @@ def test_cli_passes_arguments_to_build(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert seen == {
         "paths": [Path("briefings/x")], "langs": ["ar", "fr"], "formats": [OutputFormat.PDF], "out": tmp_path,
     }
+
+
+def test_config_problems_reported_together_with_hints(project: Path) -> None:
+    (project / "publish.toml").write_text('[project]\ntitel = "x"\nlanguages = "en"\n')
+    with pytest.raises(ConfigError) as caught:
+        build(project_root=project)
+    message = str(caught.value)
+    assert message.startswith("publish.toml: ")
+    assert 'unknown key "project.titel" (did you mean "title"?)' in message
+    assert '"project.languages" must be a list, not str' in message
+
+
+def test_html_only_build_links_the_pdf_in_the_same_output_folder(project: Path, tmp_path_factory) -> None:
+    out = tmp_path_factory.mktemp("out")
+    assert build(project_root=project, out=out, formats=[OutputFormat.PDF]).ok
+    assert build(project_root=project, out=out, formats=[OutputFormat.HTML]).ok
+    page = (out / "site" / "en" / "good" / "index.html").read_text()
+    assert 'href="good.en.pdf"' in page
+    assert (out / "site" / "en" / "good" / "good.en.pdf").is_file()

@@ -66,7 +66,7 @@ def build(
     if OutputFormat.PDF in formats and documents:
         pdfs = _typeset(documents, layouts, project, out_dir / "pdf", result)
     if OutputFormat.HTML in formats:
-        _write_site(project, documents, layouts, out_dir / "site", pdfs, result)
+        _write_site(project, documents, layouts, out_dir, pdfs, result)
     return result
 
 
@@ -153,18 +153,20 @@ def _write_site(
     project: Project,
     documents: list[tuple[Briefing, Document]],
     layouts: _Layouts,
-    site_dir: Path,
+    out_dir: Path,
     pdfs: dict[tuple[str, str], Path],
     result: BuildResult,
 ) -> None:
     from . import site as web
 
+    site_dir = out_dir / "site"
     site = web.Site(site_dir, project.title)
     used: dict[str, Layouts] = {}
     for briefing, doc in documents:
         siblings = [s.lang for s in briefing.sources]
         key = (doc.source.slug, doc.source.lang)
-        existing_pdf = project.root / "build" / "pdf" / f"{key[0]}.{key[1]}.pdf"
+        # With --format html, link the PDF an earlier build left in the same output folder.
+        existing_pdf = out_dir / "pdf" / f"{key[0]}.{key[1]}.pdf"
         pdf = pdfs.get(key) or (existing_pdf if existing_pdf.is_file() else None)
         try:
             brand_layouts = layouts.for_document(briefing, doc)

@@ -81,6 +81,19 @@ def read_toml(path: Path, display: Path) -> dict[str, Any]:
         raise ConfigError("not valid UTF-8", SourceLocation(display)) from None
 
 
+def check_table(table: dict[str, Any], schema: dict[str, type], prefix: str = "") -> list[str]:
+    """Return a problem for each unknown key (with a 'did you mean' hint) and each wrong type."""
+    problems = []
+    for key, value in table.items():
+        expected = schema.get(key)
+        if expected is None:
+            hint = did_you_mean(key, list(schema))
+            problems.append(f'unknown key "{prefix}{key}"' + (f" ({hint})" if hint else ""))
+        elif not isinstance(value, expected):
+            problems.append(f'"{prefix}{key}" must be a {expected.__name__}, not {type(value).__name__}')
+    return problems
+
+
 _PROJECT_KEYS = {"title": str, "default_brand": str, "languages": list}
 
 
@@ -98,13 +111,7 @@ def load_project(root: Path | None = None) -> Project:
     if not isinstance(table, dict):
         problems.append('"project" must be a table: [project]')
         table = {}
-    for key, value in table.items():
-        expected = _PROJECT_KEYS.get(key)
-        if expected is None:
-            hint = did_you_mean(key, list(_PROJECT_KEYS))
-            problems.append(f'unknown key "project.{key}"' + (f" ({hint})" if hint else ""))
-        elif not isinstance(value, expected):
-            problems.append(f'"project.{key}" must be a {expected.__name__}, not {type(value).__name__}')
+    problems += check_table(table, _PROJECT_KEYS, "project.")
     languages = table.get("languages", ["en", "ar", "fr"])
     if isinstance(languages, list) and not all(isinstance(x, str) for x in languages):
         problems.append('"project.languages" must list language codes as strings, e.g. ["en", "ar"]')

@@ -185,10 +185,7 @@ def isolate_runs(children: list[Token], base: Direction) -> list[Token]:
 
 def _isolate(nodes: list[_Node], base: Direction) -> list[_Node]:
     units = list(_units(nodes, base))
-    runs = list(_find_runs(units, base.opposite))
-    if not runs:
-        return _rebuild(units, [], base)
-    return _rebuild(units, runs, base)
+    return _rebuild(units, list(_find_runs(units, base.opposite)), base)
 
 
 def _units(nodes: list[_Node], base: Direction) -> Iterator[_Unit]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from babel import Locale, UnknownLocaleError
 
-from .config import Project, did_you_mean, read_toml
+from .config import Project, check_table, did_you_mean, read_toml
 from .errors import ConfigError, PublishError, SourceError
 from .model import Meta, Source, SourceLocation
 
@@ -194,14 +194,7 @@ def load_briefing_config(folder: Path, project: Project) -> dict[str, object]:
         return {}
     display = project.relative(path)
     data = read_toml(path, display)
-    problems = []
-    for key, value in data.items():
-        expected = _BRIEFING_KEYS.get(key)
-        if expected is None:
-            hint = did_you_mean(key, list(_BRIEFING_KEYS))
-            problems.append(f'unknown key "{key}"' + (f" ({hint})" if hint else ""))
-        elif not isinstance(value, expected):
-            problems.append(f'"{key}" must be a {expected.__name__}')
+    problems = check_table(data, _BRIEFING_KEYS)
     if problems:
         raise ConfigError("; ".join(problems), SourceLocation(display))
     return data
