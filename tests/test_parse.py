@@ -62,3 +62,13 @@ def test_headings_know_their_file_line() -> None:
 def test_languages_used_inside_a_document() -> None:
     source = Source("s", "en", Path("s.md"), Meta(title="t"), "Slogan أرضنا.\n\n{lang=fr}\n> Bonjour\n", 1)
     assert parse(source, make_parser()).languages == {"ar", "fr"}
+
+
+def test_front_matter_text_is_escaped_and_isolated() -> None:
+    from publish.direction import isolate_text
+    from publish.model import Direction
+
+    assert isolate_text("تحالف We Exist! للمناصرة <b>", Direction.RTL) == (
+        'تحالف <bdi dir="ltr">We Exist!</bdi> للمناصرة &lt;<bdi dir="ltr">b</bdi>&gt;'
+    )
+    assert isolate_text("Plain & simple", Direction.LTR) == "Plain &amp; simple"

@@ -375,18 +375,12 @@ def _merge(units: list[_Unit]) -> list[_Node]:
 def isolate_text(text: str, base: Direction) -> str:
     """Return `text` as escaped HTML with its runs of the other direction isolated.
 
-    For front matter values (title, subtitle, authors) that reach the page outside the body.
+    For front matter values (title, subtitle, authors) that reach the page outside the body;
+    markdown-it's own renderer escapes the text and writes the bdi elements.
     """
-    from html import escape
+    from markdown_it.presets import commonmark
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.utils import OptionsDict
 
     children = isolate_runs([Token("text", "", 0, content=text)], base)
-    out = []
-    for token in children:
-        if token.type == "text":
-            out.append(escape(token.content, quote=False))
-        elif token.nesting == 1:
-            attrs = "".join(f' {k}="{escape(str(v))}"' for k, v in token.attrs.items())
-            out.append(f"<{token.tag}{attrs}>")
-        else:
-            out.append(f"</{token.tag}>")
-    return "".join(out)
+    return RendererHTML().renderInline(children, OptionsDict(commonmark.make()["options"]), {})
