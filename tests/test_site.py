@@ -69,8 +69,8 @@ def test_page_language_direction_and_links(built: Path, slug: str, lang: str) ->
 
 def test_arabic_runs_are_isolated_in_the_page(built: Path) -> None:
     html = (built / "site" / "ar" / "idlib-statement-2020" / "index.html").read_text(encoding="utf-8")
-    # A Latin-only signatory inside the Arabic statement becomes a left-to-right item …
-    assert re.search(r'<li dir="ltr">Syrians for Truth and Justice-STJ</li>', html)
+    # A Latin-only signatory inside the Arabic statement is isolated left to right in its item …
+    assert '<li><bdi dir="ltr">Syrians for Truth and Justice-STJ</bdi></li>' in html
     # … and a bilingual one stays right to left with its Latin part isolated.
     assert '<li>مزايا النسائية - <bdi dir="ltr">Mazaya Women Org</bdi>.</li>' in html
     english = (built / "site" / "en" / "idlib-statement-2020" / "index.html").read_text(encoding="utf-8")

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from .config import Project, load_project
 from .errors import PublishError
 from .load import Briefing, discover, load_briefing
-from .model import Document, OutputFormat, RenderedPage, Source
+from .model import Document, OutputFormat, Source
 from .parse import make_parser, parse
-from .render import Layouts, document_context, load_layouts, render_template
+from .render import Layouts, load_layouts, render_print_page
 
 if TYPE_CHECKING:
     from .site import Site
@@ -59,8 +59,8 @@ def build(
     langs = tuple(langs)
 
     briefings = _load(project, [Path(p) for p in paths] if paths else None, langs, result)
-    documents = _parse(briefings, result)
     layouts = _Layouts(project)
+    documents = _parse(briefings, layouts, result)
 
     pdfs: dict[tuple[str, str], Path] = {}
     if OutputFormat.PDF in formats and documents:
@@ -84,13 +84,15 @@ def _load(project: Project, paths: list[Path] | None, langs: tuple[str, ...], re
     return briefings
 
 
-def _parse(briefings: list[Briefing], result: BuildResult) -> list[tuple[Briefing, Document]]:
+def _parse(briefings: list[Briefing], layouts: _Layouts, result: BuildResult) -> list[tuple[Briefing, Document]]:
     md = make_parser()
     documents = []
     for briefing in briefings:
         for source in briefing.sources:
             try:
-                documents.append((briefing, parse(source, md)))
+                # The brand decides the digits of generated numbers, which parsing writes.
+                digits = layouts.for_source(briefing, source).settings.digits_for(source.lang)
+                documents.append((briefing, parse(source, md, digits)))
             except PublishError as exc:
                 _fail(result, exc)
     return documents
@@ -105,7 +107,11 @@ class _Layouts:
 
     def for_document(self, briefing: Briefing, doc: Document) -> Layouts:
         """Return the layouts of the brand a document asks for (front matter, briefing, project)."""
-        return self.for_brand(doc.source.meta.brand or briefing.brand or self.project.default_brand)
+        return self.for_source(briefing, doc.source)
+
+    def for_source(self, briefing: Briefing, source: Source) -> Layouts:
+        """Return the layouts of the brand a language file asks for."""
+        return self.for_brand(source.meta.brand or briefing.brand or self.project.default_brand)
 
     def default(self) -> Layouts:
         return self.for_brand(self.project.default_brand)
@@ -114,17 +120,6 @@ class _Layouts:
         if brand not in self._loaded:
             self._loaded[brand] = load_layouts(self.project, brand)
         return self._loaded[brand]
-
-
-def render_print_page(doc: Document, layouts: Layouts, out_path: Path) -> RenderedPage:
-    """Render a document with the brand's print template."""
-    context = {
-        "doc": document_context(doc),
-        "strings": layouts.strings(doc.source.lang),
-        "stylesheets": [path.as_uri() for path in layouts.stylesheets("print")],
-    }
-    html = render_template(layouts, "print.html.j2", context)
-    return RenderedPage(html, doc.source.lang, doc.direction, out_path, doc.source.path.as_uri(), doc.source)
 
 
 def _typeset(

@@ -30,7 +30,6 @@ _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
 # Blocks that get their own direction from their content.
 _TEXT_BLOCKS = {"paragraph_open", "heading_open", "th_open", "td_open"}
-_CONTAINER_BLOCKS = {"list_item_open"}
 
 
 def language_direction(lang: str) -> Direction:
@@ -71,14 +70,21 @@ def mark_directions(state: StateCore) -> None:
     base: Direction = state.env["direction"]
     tokens = state.tokens
     stack: list[Direction] = [base]
+    # List items keep their list's direction, so markers stay on one side and numbers in one
+    # column; a Latin name in an Arabic list is isolated inside its item instead.
+    in_list = 0
     for index, token in enumerate(tokens):
         if token.nesting == -1:
             if len(stack) > 1:
                 stack.pop()
+            if token.type == "list_item_close":
+                in_list -= 1
             continue
         context = stack[-1]
+        if token.type == "list_item_open":
+            in_list += 1
         if token.nesting == 1:
-            own = _own_direction(tokens, index, token)
+            own = _own_direction(tokens, index, token, content_decides=not in_list)
             if own is not None and own is not context:
                 token.attrSet("dir", own.value)
             stack.append(own or context)
@@ -86,15 +92,15 @@ def mark_directions(state: StateCore) -> None:
             token.children = isolate_runs(token.children, context)
 
 
-def _own_direction(tokens: list[Token], index: int, token: Token) -> Direction | None:
-    """Decide a block's direction from its lang attribute, or from its first strong character."""
+def _own_direction(tokens: list[Token], index: int, token: Token, content_decides: bool) -> Direction | None:
+    """Decide a block's direction from its dir or lang attribute, else (if allowed) from its text."""
     explicit = token.attrGet("dir")
     if explicit in ("ltr", "rtl"):
         return Direction(explicit)
     lang = token.attrGet("lang")
     if lang:
         return language_direction(str(lang))
-    if token.type in _TEXT_BLOCKS or token.type in _CONTAINER_BLOCKS:
+    if content_decides and token.type in _TEXT_BLOCKS:
         inline = next((t for t in tokens[index + 1 :] if t.type == "inline"), None)
         if inline is not None:
             return block_direction(_plain_text(inline.children or []))

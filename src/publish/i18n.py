@@ -7,6 +7,7 @@ UI strings live in `layouts/<brand>/strings/<lang>.toml` (brand first, then base
 from __future__ import annotations
 
 import datetime
+import enum
 import tomllib
 from pathlib import Path
 
@@ -46,3 +47,25 @@ def load_strings(layout_dirs: list[Path], lang: str, project_root: Path) -> dict
                     display = path.relative_to(project_root) if path.is_relative_to(project_root) else path
                     raise ConfigError(f"invalid TOML: {exc}", SourceLocation(display, getattr(exc, "lineno", None))) from None
     return merged
+
+
+class Digits(enum.Enum):
+    """Which digits a document's generated numbers use (folios, contents, lists, note markers)."""
+
+    LATIN = "latn"
+    """0123456789, the default everywhere."""
+    ARABIC_INDIC = "arab"
+    """٠١٢٣٤٥٦٧٨٩, for Arabic documents of brands that choose it."""
+
+    @property
+    def counter_style(self) -> str:
+        """The CSS counter style that writes numbers in these digits."""
+        return "arabic-indic" if self is Digits.ARABIC_INDIC else "decimal"
+
+
+_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def localize_digits(text: str, digits: Digits) -> str:
+    """Write the digits of `text` in the chosen digits."""
+    return text.translate(_ARABIC_INDIC) if digits is Digits.ARABIC_INDIC else text

@@ -29,6 +29,8 @@ _META_TYPES: dict[str, type | tuple[type, ...]] = {
     "translation": str,
     "original": str,
     "brand": str,
+    "toc": bool,
+    "keywords": (list, str),
 }
 _TRANSLATION_STATES = ("draft", "reviewed")
 
@@ -146,7 +148,7 @@ def parse_meta(yaml_text: str, display: Path) -> Meta:
             kind = "a date like 2020-12-09" if key == "date" else "text"
             problems.append(SourceError(f'"{key}" must be {kind}, not {value!r}', location))
             continue
-        if key == "authors":
+        if key in ("authors", "keywords"):
             value = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
         if key == "translation" and value not in _TRANSLATION_STATES:
             problems.append(

@@ -66,6 +66,10 @@ class Meta:
     """The language code this text was translated from, if it is a translation."""
     brand: str | None = None
     """Layout brand for this language file; overrides briefing.toml and the project default."""
+    toc: bool | None = None
+    """Print a table of contents: True, False, or None for automatic (three sections or more)."""
+    keywords: tuple[str, ...] = ()
+    """Keywords for the PDF metadata and the web page."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,8 @@ class Heading:
     """The anchor id given to the heading element."""
     line: int
     """1-based source line."""
+    html: str = ""
+    """The heading's content as HTML, with direction isolation, for tables of contents."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +115,15 @@ class Document:
     direction: Direction
     """Base direction of the language."""
     html: str
-    """Body HTML fragment: trusted markup produced by the parser, text escaped."""
+    """Body HTML fragment for the web: trusted markup produced by the parser, text escaped."""
+    print_html: str
+    """Body HTML fragment for print: footnotes inline at their call, no endnotes."""
     headings: tuple[Heading, ...]
     """Headings of the body, in order."""
     languages: frozenset[str] = field(default_factory=frozenset)
     """Languages used inside the body besides the document's own (from lang attributes and scripts)."""
+    footnotes: int = 0
+    """How many footnotes the body has."""
 
 
 @dataclass(frozen=True, slots=True)

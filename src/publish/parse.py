@@ -1,19 +1,30 @@
-"""Parse: a `Source` → a `Document` (body HTML fragment, headings with ids and lines, direction).
+"""Parse: a `Source` → a `Document` (body HTML for web and print, headings, footnotes, direction).
 
-markdown-it-py in CommonMark mode with tables, block and span attributes, superscripts and
-heading anchors. Raw HTML in the Markdown is not rendered: it is shown as text. Direction
-analysis (`direction.mark_directions`) runs as a core rule on the token stream.
+markdown-it-py in CommonMark mode with tables, block and span attributes, superscripts,
+footnotes and heading anchors. Raw HTML in the Markdown is not rendered: it is shown as text.
+Core rules added here, in order: direction analysis (`direction.mark_directions`), then French
+typography (`typography.french_typography`), which needs the `lang` attributes known.
+
+Footnotes come out twice: as linked endnotes for the web, and inline at their call for print,
+where the layout floats them to the page bottom (`float: footnote`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
 from .direction import is_arabic, language_direction, mark_directions
+from .i18n import Digits, localize_digits
 from .model import Document, Heading, Source
+from .typography import french_typography
 
 # Attributes writers may set with {…}: enough to mark language, direction, anchors and styles
 # from the layout's stylesheet; never event handlers or inline styles.
@@ -28,26 +39,26 @@ def make_parser() -> MarkdownIt:
         .use(attrs_block_plugin, allowed=ALLOWED_ATTRIBUTES)
         .use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRIBUTES)
         .use(superscript_plugin)
+        .use(footnote_plugin)
         .use(anchors_plugin, min_level=2, max_level=4)
     )
     md.core.ruler.push("direction", mark_directions)
+    md.core.ruler.push("french", french_typography)
+    md.add_render_rule("footnote_ref", _render_footnote_ref)
     return md
 
 
-def parse(source: Source, md: MarkdownIt) -> Document:
+def parse(source: Source, md: MarkdownIt, digits: Digits = Digits.LATIN) -> Document:
     """Parse one language file's body into a Document."""
     direction = language_direction(source.lang)
-    env: dict[str, object] = {"direction": direction}
+    env: dict[str, Any] = {"direction": direction, "lang": source.lang, "digits": digits}
     tokens = md.parse(source.body, env)
     headings = []
     languages = set()
     for index, token in enumerate(tokens):
-        lang = token.attrGet("lang")
-        if lang:
-            languages.add(str(lang))
-        for child in token.children or ():
-            if child.attrGet("lang"):
-                languages.add(str(child.attrGet("lang")))
+        for node in (token, *(token.children or ())):
+            if node.attrGet("lang"):
+                languages.add(str(node.attrGet("lang")))
         if token.type == "heading_open":
             inline = tokens[index + 1]
             headings.append(
@@ -56,16 +67,63 @@ def parse(source: Source, md: MarkdownIt) -> Document:
                     text=inline.content,
                     id=str(token.attrGet("id") or ""),
                     line=source.body_line + (token.map[0] if token.map else 0),
+                    html=md.renderer.renderInline(inline.children or [], md.options, env),
                 )
             )
     if source.lang != "ar" and any(is_arabic(c) for c in source.body):
         languages.add("ar")
     languages.discard(source.lang)
+
     html = md.renderer.render(tokens, md.options, env)
+    env["footnotes"] = _footnote_bodies(tokens, md, env)
+    # The footnote plugin puts the endnotes last: print stops before them.
+    end = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), len(tokens))
+    print_html = md.renderer.render(tokens[:end], md.options, {**env, "medium": "print"})
     return Document(
         source=source,
         direction=direction,
         html=html,
+        print_html=print_html,
         headings=tuple(headings),
         languages=frozenset(languages),
+        footnotes=len(env["footnotes"]),
     )
+
+
+def _footnote_bodies(tokens: Sequence[Token], md: MarkdownIt, env: dict[str, Any]) -> dict[int, str]:
+    """Render each footnote as an inline `<span class="footnote">`, for print.
+
+    The note keeps the direction analysis gave its first paragraph (a note written in English
+    inside an Arabic document is left to right).
+    """
+    bodies: dict[int, list[str]] = {}
+    directions: dict[int, str] = {}
+    current: int | None = None
+    for token in tokens:
+        if token.type == "footnote_open":
+            current = token.meta["id"]
+            bodies[current] = []
+        elif token.type == "footnote_close":
+            current = None
+        elif current is not None and token.type == "paragraph_open" and token.attrGet("dir"):
+            directions.setdefault(current, str(token.attrGet("dir")))
+        elif current is not None and token.type == "inline":
+            bodies[current].append(md.renderer.renderInline(token.children or [], md.options, env))
+    spans = {}
+    for key, parts in bodies.items():
+        direction = f' dir="{directions[key]}"' if key in directions else ""
+        spans[key] = f'<span class="footnote" id="fn{key + 1}"{direction}>{" ".join(parts)}</span>'
+    return spans
+
+
+def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """Render a footnote call: the note itself in print, a link to the endnote on the web."""
+    meta = tokens[idx].meta
+    number = meta["id"] + 1
+    if env.get("medium") == "print":
+        if meta.get("subId", 0) == 0:
+            return env["footnotes"][meta["id"]]
+        return f'<a class="footnote-again" href="#fn{number}"></a>'
+    ref_id = f"fnref{number}" + (f":{meta['subId']}" if meta.get("subId") else "")
+    label = localize_digits(str(number), env.get("digits", Digits.LATIN))
+    return f'<sup class="footnote-ref"><a href="#fn{number}" id="{ref_id}">{label}</a></sup>'

@@ -17,13 +17,48 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__
-from .config import Project, did_you_mean
+from .config import Project, check_table, did_you_mean, read_toml
 from .direction import isolate_text, language_direction
 from .errors import ConfigError, TemplateError
-from .i18n import language_name, load_strings, locale_of, long_date
-from .model import Document, SourceLocation
+from .i18n import Digits, language_name, load_strings, locale_of, long_date
+from .model import Document, RenderedPage, SourceLocation
 
 BASE = "base"
+
+
+@dataclass(frozen=True, slots=True)
+class BrandSettings:
+    """What a brand.toml may set."""
+
+    name: str
+    """The brand's display name."""
+    digits: Digits = Digits.LATIN
+    """Digits for Arabic documents' folios, contents, list numbers and note markers."""
+
+    def digits_for(self, lang: str) -> Digits:
+        """Return the digits a document in `lang` uses: the brand's choice applies to Arabic only."""
+        return self.digits if lang.split("-")[0] == "ar" else Digits.LATIN
+
+
+_BRAND_KEYS = {"name": str, "digits": str}
+
+
+def load_brand_settings(dirs: list[Path], project: Project) -> BrandSettings:
+    """Merge brand.toml files, base first; report unknown keys and bad values with the file."""
+    merged: dict[str, Any] = {}
+    for folder in reversed(dirs):
+        path = folder / "brand.toml"
+        if not path.is_file():
+            continue
+        display = project.relative(path)
+        data = read_toml(path, display)
+        problems = check_table(data, _BRAND_KEYS)
+        if "digits" in data and data["digits"] not in {d.value for d in Digits}:
+            problems.append(f'"digits" must be "latn" (0-9) or "arab" (٠-٩), not {data["digits"]!r}')
+        if problems:
+            raise ConfigError("; ".join(problems), SourceLocation(display))
+        merged.update(data)
+    return BrandSettings(name=merged.get("name", "publish"), digits=Digits(merged.get("digits", "latn")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +73,8 @@ class Layouts:
     """Jinja2 environment whose loader searches `dirs` in order."""
     project: Project
     """The project the layouts belong to."""
+    settings: BrandSettings
+    """The brand's settings from brand.toml, base values first, overridden by the brand's."""
 
     def stylesheets(self, medium: str) -> list[Path]:
         """Return the CSS files for a medium ("print" or "screen"), base first."""
@@ -79,10 +116,10 @@ def load_layouts(project: Project, brand: str) -> Layouts:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    return Layouts(brand, tuple(dirs), env, project)
+    return Layouts(brand, tuple(dirs), env, project, load_brand_settings(dirs, project))
 
 
-def document_context(doc: Document) -> dict[str, Any]:
+def document_context(doc: Document, medium: str = "screen") -> dict[str, Any]:
     """Return what templates know about a document, as plain data."""
     meta = doc.source.meta
     locale = locale_of(doc.source.lang)
@@ -109,10 +146,36 @@ def document_context(doc: Document) -> dict[str, Any]:
         "summary_html": isolated(meta.summary),
         "translation": meta.translation,
         "original_name": original_name,
-        "headings": [{"level": h.level, "text": h.text, "id": h.id} for h in doc.headings],
+        "keywords": list(meta.keywords),
+        "headings": [{"level": h.level, "text": h.text, "id": h.id, "html": Markup(h.html)} for h in doc.headings],
+        "toc": wants_toc(doc),
         # The parser produced this HTML from escaped text and its own tags only.
-        "body": Markup(doc.html),
+        "body": Markup(doc.print_html if medium == "print" else doc.html),
     }
+
+
+TOC_LEVELS = (2, 3)
+
+
+def wants_toc(doc: Document) -> bool:
+    """Tell whether a document gets a table of contents: as asked, else from three sections on."""
+    if doc.source.meta.toc is not None:
+        return doc.source.meta.toc
+    return sum(1 for h in doc.headings if h.level == 2) >= 3
+
+
+def render_print_page(doc: Document, layouts: Layouts, out_path: Path) -> RenderedPage:
+    """Render a document with the brand's print template."""
+    digits = layouts.settings.digits_for(doc.source.lang)
+    context = {
+        "doc": document_context(doc, "print"),
+        "strings": layouts.strings(doc.source.lang),
+        "stylesheets": [path.as_uri() for path in layouts.stylesheets("print")],
+        "print": {"counter_style": digits.counter_style, "toc_levels": TOC_LEVELS},
+        "brand": {"name": layouts.settings.name},
+    }
+    html = render_template(layouts, "print.html.j2", context)
+    return RenderedPage(html, doc.source.lang, doc.direction, out_path, doc.source.path.as_uri(), doc.source)
 
 
 def render_template(layouts: Layouts, name: str, context: dict[str, Any]) -> str:
