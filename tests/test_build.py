@@ -157,7 +157,10 @@ def test_cli_passes_arguments_to_build(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert cli.main(["build", "briefings/x", "--lang", "ar", "--lang", "fr", "--format", "pdf", "--out", str(tmp_path)]) == 0
     assert seen == {
         "paths": [Path("briefings/x")], "langs": ["ar", "fr"], "formats": [OutputFormat.PDF], "out": tmp_path,
+        "pdf_variant": "pdf/ua-1",
     }
+    assert cli.main(["build", "--pdf-variant", "none"]) == 0
+    assert seen["pdf_variant"] is None
 
 
 def test_config_problems_reported_together_with_hints(project: Path) -> None:

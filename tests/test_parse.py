@@ -72,3 +72,54 @@ def test_front_matter_text_is_escaped_and_isolated() -> None:
         'تحالف <bdi dir="ltr">We Exist!</bdi> للمناصرة &lt;<bdi dir="ltr">b</bdi>&gt;'
     )
     assert isolate_text("Plain & simple", Direction.LTR) == "Plain &amp; simple"
+
+
+TYPOGRAPHY = Path(__file__).parent / "fixtures" / "typography"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(md, html, id=f"{path.name}:{line} {title}")
+        for path in sorted(TYPOGRAPHY.glob("*.md"))
+        for title, line, md, html in read_cases(path)
+    ],
+)
+def test_french_spacing(text: str, expected: str) -> None:
+    from publish.typography import space_french
+
+    assert space_french(text) == expected
+
+
+def _html(lang: str, markdown: str) -> str:
+    return parse(Source("s", lang, Path("s.md"), Meta(title="t"), markdown, 1), make_parser()).html
+
+
+def test_french_rules_follow_the_language_of_the_text() -> None:
+    assert _html("fr", "Oui ! Le 5e jour, le 1er mai.") == (
+        "<p>Oui\u202f! Le 5<sup>e</sup> jour, le 1<sup>er</sup> mai.</p>\n"
+    )
+    # English keeps its own rules; a French quote inside it gets the French ones.
+    assert _html("en", "Yes! The 5e line.\n\n{lang=fr}\n> Oui !\n") == (
+        '<p>Yes! The 5e line.</p>\n<blockquote lang="fr">\n<p>Oui\u202f!</p>\n</blockquote>\n'
+    )
+    assert _html("en", "He said [« oui »]{lang=fr}!") == '<p>He said <span lang="fr">«\u202foui\u202f»</span>!</p>\n'
+
+
+def test_french_rules_skip_code_and_url_links() -> None:
+    assert _html("fr", "Voir `a ; b` et <https://x.org/?q=1>.") == (
+        '<p>Voir <code>a ; b</code> et <a href="https://x.org/?q=1">https://x.org/?q=1</a>.</p>\n'
+    )
+
+
+def test_footnotes_for_web_and_print() -> None:
+    source = Source("s", "ar", Path("s.md"), Meta(title="t"), "نص[^1] وآخر[^2].\n\n[^1]: حاشية.\n[^2]: An English note.\n", 1)
+    from publish.i18n import Digits
+
+    doc = parse(source, make_parser(), Digits.ARABIC_INDIC)
+    assert doc.footnotes == 2
+    assert '<sup class="footnote-ref"><a href="#fn2" id="fnref2">٢</a></sup>' in doc.html
+    assert 'class="footnotes"' in doc.html
+    assert '<span class="footnote" id="fn1">حاشية.</span>' in doc.print_html
+    assert '<span class="footnote" id="fn2" dir="ltr">An English note.</span>' in doc.print_html
+    assert "footnotes" not in doc.print_html.replace('class="footnote"', "")

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_PDF_VARIANT = "pdf/ua-1"
+"""Tagged PDF for assistive technology: it works for all three shipped languages."""
+
 
 @dataclass
 class BuildResult:
@@ -50,6 +53,7 @@ def build(
     formats: Iterable[OutputFormat] = (OutputFormat.PDF, OutputFormat.HTML),
     out: Path | str | None = None,
     project_root: Path | str | None = None,
+    pdf_variant: str | None = DEFAULT_PDF_VARIANT,
 ) -> BuildResult:
     """Build the given briefing folders (all when none) into PDFs and web pages."""
     result = BuildResult()
@@ -64,7 +68,7 @@ def build(
 
     pdfs: dict[tuple[str, str], Path] = {}
     if OutputFormat.PDF in formats and documents:
-        pdfs = _typeset(documents, layouts, project, out_dir / "pdf", result)
+        pdfs = _typeset(documents, layouts, project, out_dir / "pdf", pdf_variant, result)
     if OutputFormat.HTML in formats:
         _write_site(project, documents, layouts, out_dir, pdfs, result)
     return result
@@ -123,18 +127,26 @@ class _Layouts:
 
 
 def _typeset(
-    documents: list[tuple[Briefing, Document]], layouts: _Layouts, project: Project, pdf_dir: Path, result: BuildResult
+    documents: list[tuple[Briefing, Document]],
+    layouts: _Layouts,
+    project: Project,
+    pdf_dir: Path,
+    pdf_variant: str | None,
+    result: BuildResult,
 ) -> dict[tuple[str, str], Path]:
     from .typeset import Typesetter
 
     made: dict[tuple[str, str], Path] = {}
-    typesetter: Typesetter | None = None
+    try:
+        roots = [project.layouts_dir, project.fonts_dir, project.briefings_dir]
+        typesetter = Typesetter(roots, project.root, pdf_variant)
+    except PublishError as exc:
+        _fail(result, exc)
+        return made
     for briefing, doc in documents:
         out_path = pdf_dir / f"{doc.source.slug}.{doc.source.lang}.pdf"
         try:
             page = render_print_page(doc, layouts.for_document(briefing, doc), out_path)
-            if typesetter is None:
-                typesetter = Typesetter([project.layouts_dir, project.fonts_dir, project.briefings_dir], project.root)
             made[(doc.source.slug, doc.source.lang)] = typesetter.typeset(page)
         except PublishError as exc:
             _fail(result, exc)

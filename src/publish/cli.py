@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .build import build
+from .build import DEFAULT_PDF_VARIANT, build
 from .errors import PublishError
 from .model import OutputFormat
+from .release import release
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,17 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", action="append", default=[], metavar="LANG", help="only this language (repeatable)")
     b.add_argument("--format", choices=[f.value for f in OutputFormat], help="only PDFs or only web pages")
     b.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
+    b.add_argument(
+        "--pdf-variant",
+        default=DEFAULT_PDF_VARIANT,
+        metavar="VARIANT",
+        help="WeasyPrint PDF variant: pdf/ua-1 (default, tagged), pdf/a-3u, pdf/ua-2, …, or none",
+    )
+
+    r = commands.add_parser(
+        "release", parents=[common], help="build everything reproducibly: PDFs, the site as one archive, SHA256SUMS"
+    )
+    r.add_argument("--out", type=Path, metavar="DIR", help="release folder (default: dist/)")
     return parser
 
 
@@ -50,9 +62,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             formats = [OutputFormat(args.format)] if args.format else list(OutputFormat)
-            result = build(args.paths, langs=args.lang, formats=formats, out=args.out)
+            variant = None if args.pdf_variant == "none" else args.pdf_variant
+            result = build(args.paths, langs=args.lang, formats=formats, out=args.out, pdf_variant=variant)
             if not result.ok:
                 print(f"publish: {len(result.errors)} error(s); the other outputs were built", file=sys.stderr)
+                return 1
+            return 0
+        if args.command == "release":
+            released = release(args.out)
+            if not released.ok:
+                print(f"publish: {released.summary()}", file=sys.stderr)
                 return 1
             return 0
     except PublishError as exc:

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from .errors import TypesetError
 from .model import RenderedPage, SourceLocation
 from .output import atomic_write_bytes
+from .release import source_date
 
 logger = logging.getLogger(__name__)
 
@@ -23,13 +24,21 @@ logger = logging.getLogger(__name__)
 class Typesetter:
     """Makes PDFs for one build: one font configuration and one confined fetcher for all of them."""
 
-    def __init__(self, allowed_roots: list[Path], project_root: Path):
+    def __init__(self, allowed_roots: list[Path], project_root: Path, pdf_variant: str | None = None):
         # WeasyPrint reports each rendering step at INFO; writers need only the outcome.
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
         import weasyprint
         from weasyprint.text.fonts import FontConfiguration
 
+        from weasyprint.pdf import VARIANTS
+
+        if pdf_variant is not None and pdf_variant not in VARIANTS:
+            raise TypesetError(
+                f'unknown PDF variant "{pdf_variant}"',
+                hint=f"choose one of {', '.join(VARIANTS)}, or 'none' for a plain PDF",
+            )
         self._weasyprint = weasyprint
+        self.pdf_variant = pdf_variant
         self.font_config = FontConfiguration()
         self.allowed_roots = [root.resolve() for root in allowed_roots]
         self.project_root = project_root
@@ -62,6 +71,8 @@ class Typesetter:
         if page.source:
             path = page.source.path
             location = SourceLocation(path.relative_to(self.project_root) if path.is_relative_to(self.project_root) else path)
+        # Dated from the sources, not the clock, so a rebuild of the same commit is the same file.
+        stamp = source_date(page.source.path.parent if page.source else None).strftime("%Y-%m-%dT%H:%M:%SZ")
         captured = _CapturedWarnings()
         weasy_logger = logging.getLogger("weasyprint")
         weasy_logger.addHandler(captured)
@@ -71,7 +82,9 @@ class Typesetter:
             document = self._weasyprint.HTML(
                 string=page.html, base_url=page.base_url, url_fetcher=self.fetcher(refused)
             ).render(font_config=self.font_config)
-            pdf = document.write_pdf()
+            document.metadata.created = document.metadata.created or stamp
+            document.metadata.modified = document.metadata.modified or stamp
+            pdf = document.write_pdf(pdf_variant=self.pdf_variant)
         except Exception as exc:  # WeasyPrint raises many kinds; report them all with the source
             raise TypesetError(f"WeasyPrint failed: {exc}", location) from exc
         finally:
