@@ -110,14 +110,28 @@ def test_template_error_names_template_and_line(project: Path) -> None:
     assert "titel" in str(result.errors[0])
 
 
-def test_files_outside_the_project_are_not_fetched(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_images_outside_the_briefing_are_refused_with_their_line(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     secret = tmp_path_factory.mktemp("outside") / "secret.png"
     secret.write_bytes(b"not for the PDF")
-    # An absolute path resolves against the file:// URL of the briefing, i.e. anywhere on disk.
-    write(project, "leak/en.md", f"---\ntitle: Leak\n---\n\n![x]({secret})\n")
+    # An absolute path would resolve against the file:// URL of the briefing, i.e. anywhere.
+    write(project, "leak/en.md", f"---\ntitle: Leak\n---\n\n![x]({secret})\n\n![y](../good/en.md)\n")
     result = build(project_root=project, formats=[OutputFormat.PDF])
-    assert [str(e).split(":")[0] for e in result.errors] == ["briefings/leak/en.md"]
-    assert f"refused to load file://{secret}" in str(result.errors[0])
+    assert [str(e).split("\n")[0] for e in result.errors] == [
+        f"briefings/leak/en.md:5: image {secret} is not a file of the briefing"
+    ]
+
+
+def test_the_fetcher_refuses_files_outside_the_project(project: Path, tmp_path_factory) -> None:
+    secret = tmp_path_factory.mktemp("outside") / "secret.css"
+    secret.write_text("body { color: red }")
+    css = project / "layouts" / "base" / "css" / "print.css"
+    css.write_text(f'@import url("{secret.as_uri()}");\n' + css.read_text())
+    result = build(project_root=project, formats=[OutputFormat.PDF])
+    assert result.errors
+    assert all(f"refused to load {secret.as_uri()}" in str(e) for e in result.errors)
+    assert str(result.errors[0]).startswith("briefings/good/")
 
 
 def test_no_project_config(tmp_path: Path) -> None:

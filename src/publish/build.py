@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING
 
 from .config import Project, load_project
 from .errors import PublishError
+from .images import PreparedImage, prepare_images
 from .load import Briefing, discover, load_briefing
 from .model import Document, OutputFormat, Source
+from .output import copy_file
 from .parse import make_parser, parse
 from .render import Layouts, load_layouts, render_print_page
 
@@ -66,11 +68,14 @@ def build(
     layouts = _Layouts(project)
     documents = _parse(briefings, layouts, result)
 
+    documents, images = _prepare_images(documents, project, out_dir / ".cache" / "images", result)
+
     pdfs: dict[tuple[str, str], Path] = {}
     if OutputFormat.PDF in formats and documents:
-        pdfs = _typeset(documents, layouts, project, out_dir / "pdf", pdf_variant, result)
+        pdfs = _typeset(documents, layouts, project, out_dir / "pdf", pdf_variant, images, result)
     if OutputFormat.HTML in formats:
         _write_site(project, documents, layouts, out_dir, pdfs, result)
+        _copy_web_images(documents, images, out_dir / "site")
     return result
 
 
@@ -100,6 +105,33 @@ def _parse(briefings: list[Briefing], layouts: _Layouts, result: BuildResult) ->
             except PublishError as exc:
                 _fail(result, exc)
     return documents
+
+
+def _prepare_images(
+    documents: list[tuple[Briefing, Document]], project: Project, cache: Path, result: BuildResult
+) -> tuple[list[tuple[Briefing, Document]], dict[tuple[str, str], list[PreparedImage]]]:
+    """Check every document's images and make their renditions; drop documents whose images fail."""
+    kept, images = [], {}
+    for briefing, doc in documents:
+        try:
+            images[(doc.source.slug, doc.source.lang)] = prepare_images(doc, cache, project.root)
+        except PublishError as exc:
+            _fail(result, exc)
+            continue
+        kept.append((briefing, doc))
+    return kept, images
+
+
+def _copy_web_images(
+    documents: list[tuple[Briefing, Document]], images: dict[tuple[str, str], list[PreparedImage]], site_dir: Path
+) -> None:
+    """Put each web rendition where the page's relative src expects it."""
+    for _, doc in documents:
+        page_dir = site_dir / doc.source.lang / doc.source.slug
+        for image in images[(doc.source.slug, doc.source.lang)]:
+            target = (page_dir / image.src).resolve()
+            if target.is_relative_to(page_dir.resolve()):
+                copy_file(image.web_path, target)
 
 
 class _Layouts:
@@ -132,6 +164,7 @@ def _typeset(
     project: Project,
     pdf_dir: Path,
     pdf_variant: str | None,
+    images: dict[tuple[str, str], list[PreparedImage]],
     result: BuildResult,
 ) -> dict[tuple[str, str], Path]:
     from .typeset import Typesetter
@@ -147,7 +180,8 @@ def _typeset(
         out_path = pdf_dir / f"{doc.source.slug}.{doc.source.lang}.pdf"
         try:
             page = render_print_page(doc, layouts.for_document(briefing, doc), out_path)
-            made[(doc.source.slug, doc.source.lang)] = typesetter.typeset(page)
+            key = (doc.source.slug, doc.source.lang)
+            made[key] = typesetter.typeset(page, {i.original: i.print_path for i in images[key]})
         except PublishError as exc:
             _fail(result, exc)
             continue

@@ -107,6 +107,18 @@ class Heading:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageRef:
+    """An image a body refers to, as written, with the line that refers to it."""
+
+    src: str
+    """The image's path as written in the Markdown, relative to the language file."""
+    line: int
+    """1-based source line of the paragraph holding the image."""
+    alt: str = ""
+    """The alternative text written for it, empty when the writer gave none."""
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """A parsed language file: the body as an HTML fragment plus what layouts need to know."""
 
@@ -124,6 +136,8 @@ class Document:
     """Languages used inside the body besides the document's own (from lang attributes and scripts)."""
     footnotes: int = 0
     """How many footnotes the body has."""
+    images: tuple[ImageRef, ...] = ()
+    """Every image the body shows, in order."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 markdown-it-py in CommonMark mode with tables, block and span attributes, superscripts,
 footnotes and heading anchors. Raw HTML in the Markdown is not rendered: it is shown as text.
-Core rules added here, in order: direction analysis (`direction.mark_directions`), then French
-typography (`typography.french_typography`), which needs the `lang` attributes known.
+Core rules added here, in order: figures (`figures.make_figures`: a lone image with caption
+and credit), direction analysis (`direction.mark_directions`), then French typography
+(`typography.french_typography`), which needs the `lang` attributes known.
 
 Footnotes come out twice: as linked endnotes for the web, and inline at their call for print,
 where the layout floats them to the page bottom (`float: footnote`).
@@ -23,7 +24,8 @@ from mdit_py_plugins.superscript import superscript_plugin
 
 from .direction import is_arabic, language_direction, mark_directions
 from .i18n import Digits, localize_digits
-from .model import Document, Heading, Source
+from .figures import make_figures
+from .model import Document, Heading, ImageRef, Source
 from .typography import french_typography
 
 # Attributes writers may set with {…}: enough to mark language, direction, anchors and styles
@@ -42,6 +44,7 @@ def make_parser() -> MarkdownIt:
         .use(footnote_plugin)
         .use(anchors_plugin, min_level=2, max_level=4)
     )
+    md.core.ruler.push("figures", make_figures)
     md.core.ruler.push("direction", mark_directions)
     md.core.ruler.push("french", french_typography)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
@@ -51,7 +54,12 @@ def make_parser() -> MarkdownIt:
 def parse(source: Source, md: MarkdownIt, digits: Digits = Digits.LATIN) -> Document:
     """Parse one language file's body into a Document."""
     direction = language_direction(source.lang)
-    env: dict[str, Any] = {"direction": direction, "lang": source.lang, "digits": digits}
+    env: dict[str, Any] = {
+        "direction": direction,
+        "lang": source.lang,
+        "digits": digits,
+        "line_offset": source.body_line,
+    }
     tokens = md.parse(source.body, env)
     headings = []
     languages = set()
@@ -87,6 +95,7 @@ def parse(source: Source, md: MarkdownIt, digits: Digits = Digits.LATIN) -> Docu
         headings=tuple(headings),
         languages=frozenset(languages),
         footnotes=len(env["footnotes"]),
+        images=tuple(ImageRef(src, line, alt) for src, line, alt in env.get("images", ())),
     )
 
 

@@ -43,8 +43,11 @@ class Typesetter:
         self.allowed_roots = [root.resolve() for root in allowed_roots]
         self.project_root = project_root
 
-    def fetcher(self, refused: list[str]) -> Any:
-        """Return a URL fetcher that serves files under the allowed roots and data: URLs only."""
+    def fetcher(self, refused: list[str], substitutes: dict[Path, Path]) -> Any:
+        """Return a URL fetcher that serves files under the allowed roots and data: URLs only.
+
+        `substitutes` maps a briefing's image files to their print renditions.
+        """
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
         roots = self.allowed_roots
@@ -56,7 +59,10 @@ class Typesetter:
                     return super().fetch(url, headers)
                 if scheme == "file":
                     path = Path(unquote(urlsplit(url).path)).resolve()
-                    if any(path.is_relative_to(root) for root in roots) and path.is_file():
+                    allowed = any(path.is_relative_to(root) for root in roots) and path.is_file()
+                    if path in substitutes:  # a checked briefing image: serve its print rendition
+                        path, allowed = substitutes[path], True
+                    if allowed:
                         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
                 refused.append(url)
@@ -64,7 +70,7 @@ class Typesetter:
 
         return ConfinedFetcher()
 
-    def typeset(self, page: RenderedPage) -> Path:
+    def typeset(self, page: RenderedPage, substitutes: dict[Path, Path] | None = None) -> Path:
         """Write the page as a PDF at its out_path; return the path."""
         refused: list[str] = []
         location = None
@@ -80,7 +86,7 @@ class Typesetter:
         propagate, weasy_logger.propagate = weasy_logger.propagate, False
         try:
             document = self._weasyprint.HTML(
-                string=page.html, base_url=page.base_url, url_fetcher=self.fetcher(refused)
+                string=page.html, base_url=page.base_url, url_fetcher=self.fetcher(refused, substitutes or {})
             ).render(font_config=self.font_config)
             document.metadata.created = document.metadata.created or stamp
             document.metadata.modified = document.metadata.modified or stamp
