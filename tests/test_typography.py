@@ -41,6 +41,9 @@ NOTES = {
 }
 
 
+LONG_URL = "https://example.org/documentation/humanitarianorganisations/accountability/overcompliancereport2020"
+
+
 def _briefing(lang: str) -> str:
     title = {"en": "Typography test", "fr": "Essai de typographie", "ar": "اختبار الطباعة"}[lang]
     parts = [
@@ -55,6 +58,8 @@ def _briefing(lang: str) -> str:
         if index == 1:
             sentence, _ = NOTES[lang]
             parts.append(f"{sentence}[^1].\n\n1. one\n2. two\n3. three\n")
+        if index == 2:
+            parts.append(f"{FILLER[lang][:40]} <{LONG_URL}> {FILLER[lang][:30]}\n")
     parts.append(f"[^1]: {NOTES[lang][1]}.\n")
     return "\n".join(parts)
 
@@ -208,3 +213,14 @@ def test_french_spacing_reaches_the_pdf(built: Path) -> None:
     assert re.search("\\w\u202f[!?;]", text)
     english = "".join(p.extract_text() for p in pypdf.PdfReader(built / "pdf" / "we-exist-2020.en.pdf").pages)
     assert "\u202f!" not in english.replace("«\u202f", "")  # English prose keeps its own rules
+
+
+@pytest.mark.parametrize("lang", SECTIONS)
+def test_urls_break_at_slashes_never_hyphenated(report: Path, lang: str) -> None:
+    text = pdftotext(report / f"report.{lang}.pdf")
+    lines = [line.strip("\u202a\u202b\u202c ") for line in text.splitlines()]
+    pieces = [line for line in lines if any(part in line for part in LONG_URL.split("/")[3:])]
+    assert pieces
+    joined = "".join(p[p.index("http") :] if "http" in p else p.split()[0] for p in pieces)
+    assert LONG_URL in joined, pieces  # no hyphen added where the URL broke
+    assert all(not p.endswith("-") for p in pieces)
