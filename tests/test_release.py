@@ -1,0 +1,183 @@
+"""`publish release`: the same bytes on every run, every PDF present, a failure named and the rest released."""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from publish import cli
+from publish.errors import ConfigError
+from publish.release import CHECKSUMS, SITE_ARCHIVE, archive, release, source_date
+
+from .conftest import BRIEFINGS, LANGS, ROOT, require_tool
+
+EPOCH = 1700000000  # 2023-11-14 22:13:20 UTC
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Release the repository's briefings twice with the same SOURCE_DATE_EPOCH; return both folders.
+
+    Once here and once through the command line in another process, from a subfolder of the project,
+    so nothing a process or a path leaves in the files goes unnoticed.
+    """
+    first, second = tmp_path_factory.mktemp("dist-first"), tmp_path_factory.mktemp("dist-second")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+        result = release(first, project_root=ROOT)
+    assert result.ok, result.summary()
+    done = subprocess.run(
+        [sys.executable, "-m", "publish", "-q", "release", "--out", str(second)],
+        cwd=ROOT / "briefings",
+        env={**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return first, second
+
+
+def test_two_releases_are_byte_identical(releases: tuple[Path, Path]) -> None:
+    first, second = releases
+    assert (first / CHECKSUMS).read_text() == (second / CHECKSUMS).read_text()
+    for path in sorted(first.iterdir()):
+        assert path.read_bytes() == (second / path.name).read_bytes(), path.name
+
+
+def test_release_holds_every_pdf_the_site_and_their_checksums(releases: tuple[Path, Path]) -> None:
+    dist = releases[0]
+    pdfs = {f"{slug}.{lang}.pdf" for slug in BRIEFINGS for lang in LANGS}
+    assert {path.name for path in dist.iterdir()} == pdfs | {SITE_ARCHIVE, CHECKSUMS}
+    listed = {}
+    for line in (dist / CHECKSUMS).read_text().splitlines():
+        digest, name = line.split("  ")
+        listed[name] = digest
+    assert list(listed) == sorted(pdfs | {SITE_ARCHIVE})
+    assert listed == {name: hashlib.sha256((dist / name).read_bytes()).hexdigest() for name in listed}
+    done = subprocess.run(
+        [require_tool("sha256sum"), "--check", "--strict", CHECKSUMS], cwd=dist, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_pdfs_are_dated_from_source_date_epoch(releases: tuple[Path, Path]) -> None:
+    for name in ("we-exist-2020.ar.pdf", "idlib-statement-2020.fr.pdf"):
+        info = PdfReader(releases[0] / name).metadata
+        assert (info["/CreationDate"], info["/ModDate"]) == ("D:20231114221320Z", "D:20231114221320Z")
+
+
+def test_site_archive_is_sorted_dated_and_ownerless(releases: tuple[Path, Path]) -> None:
+    data = (releases[0] / SITE_ARCHIVE).read_bytes()
+    assert int.from_bytes(data[4:8], "little") == EPOCH  # the gzip header's own date
+    with tarfile.open(releases[0] / SITE_ARCHIVE) as tar:
+        members = tar.getmembers()
+    names = [m.name for m in members]
+    assert names[0] == "site" and all(name.startswith("site/") for name in names[1:])
+    assert names == sorted(names, key=lambda name: name.split("/"))
+    assert {"site/index.html", "site/ar/we-exist-2020/index.html", "site/fr/we-exist-2020/we-exist-2020.fr.pdf"} <= set(
+        names
+    )
+    assert {(m.mtime, m.uid, m.gid, m.uname, m.gname) for m in members} == {(EPOCH, 0, 0, "", "")}
+    assert {m.mode for m in members if m.isdir()} == {0o755}
+    assert {m.mode for m in members if m.isfile()} == {0o644}
+
+
+def test_archive_ignores_file_times(tmp_path: Path) -> None:
+    (tmp_path / "site" / "en").mkdir(parents=True)
+    (tmp_path / "site" / "en" / "index.html").write_text("<p>hello</p>")
+    (tmp_path / "site" / "index.html").write_text("<p>home</p>")
+    before = archive(tmp_path / "site", "site", EPOCH)
+    os.utime(tmp_path / "site" / "index.html", (0, 0))
+    assert archive(tmp_path / "site", "site", EPOCH) == before
+    assert gzip.decompress(before)  # a valid gzip stream
+
+
+def test_failed_briefing_fails_the_release_after_releasing_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(ROOT / "layouts", tmp_path / "layouts")
+    shutil.copytree(ROOT / "fonts", tmp_path / "fonts")
+    (tmp_path / "publish.toml").write_text('[project]\ntitle = "Test"\n')
+    for name, text in {
+        "good/en.md": "---\ntitle: Good briefing\n---\n\nAll is well.\n",
+        "good/ar.md": "---\ntitle: إحاطة جيدة\n---\n\nكل شيء على ما يرام.\n",
+        "broken/en.md": "---\ntitle: ok\nsubtitle: a: b\n---\nbody\n",
+    }.items():
+        (tmp_path / "briefings" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "briefings" / name).write_text(text, encoding="utf-8")
+    # What an earlier release left: its files go, whatever else is in the folder stays.
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "gone.en.pdf").write_bytes(b"%PDF-")
+    (dist / "notes.txt").write_text("kept")
+    (dist / CHECKSUMS).write_text(f"{'0' * 64}  gone.en.pdf\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+
+    assert cli.main(["-q", "release"]) == 1
+
+    assert sorted(path.name for path in dist.iterdir()) == [
+        CHECKSUMS,
+        "good.ar.pdf",
+        "good.en.pdf",
+        "notes.txt",
+        SITE_ARCHIVE,
+    ]
+    assert "good.en.pdf" in (dist / CHECKSUMS).read_text()
+    summary = capsys.readouterr().err
+    assert "publish: release incomplete: 1 error(s)" in summary
+    assert "\n  briefings/broken/en.md:3: invalid YAML" in summary
+
+
+def test_source_date_epoch_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    assert source_date(ROOT) == datetime.datetime(2023, 11, 14, 22, 13, 20, tzinfo=datetime.UTC)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ConfigError, match="SOURCE_DATE_EPOCH must be a whole number"):
+        source_date(ROOT)
+
+
+def test_source_date_is_the_last_commit_touching_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    git = require_tool("git")
+    for folder in ("old", "new"):
+        (tmp_path / "repo" / folder).mkdir(parents=True)
+        (tmp_path / "repo" / folder / "en.md").write_text(folder)
+    outside = tmp_path / "not-in-git"
+    outside.mkdir()
+
+    def commit(folder: str, when: int) -> None:
+        env = {**os.environ, "GIT_AUTHOR_DATE": f"@{when} +0000", "GIT_COMMITTER_DATE": f"@{when} +0000"}
+        for args in (
+            ["add", folder],
+            [
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.org",
+                "-c",
+                "commit.gpgsign=false",
+                "commit",
+                "-qm",
+                folder,
+            ],
+        ):
+            subprocess.run([git, *args], cwd=tmp_path / "repo", env=env, check=True)
+
+    subprocess.run([git, "init", "-q"], cwd=tmp_path / "repo", check=True)
+    commit("old", 1500000000)
+    commit("new", 1600000000)
+    assert source_date(tmp_path / "repo" / "old").timestamp() == 1500000000
+    assert source_date(tmp_path / "repo" / "new").timestamp() == 1600000000
+    now = datetime.datetime.now(datetime.UTC)
+    assert abs((source_date(outside) - now).total_seconds()) < 60
