@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ import pytest
 from publish import build
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# One font-subset cache for the whole test session (builds in many temporary projects would
+# otherwise subset the same fonts again and again); subprocess builds inherit it.
+os.environ.setdefault("PUBLISH_CACHE", tempfile.mkdtemp(prefix="publish-test-cache-"))
 LANGS = ("en", "ar", "fr")
 BRIEFINGS = ("we-exist-2020", "idlib-statement-2020", "syrien-nest-fait-2020")
 
@@ -40,7 +45,9 @@ def pdftotext(pdf: Path, *args: str) -> str:
     """Return the text poppler's pdftotext extracts from a PDF."""
     return subprocess.run(
         [require_tool("pdftotext"), "-enc", "UTF-8", *args, str(pdf), "-"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 

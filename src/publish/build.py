@@ -15,17 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .check import Coverage, check_document, compare_translations
 from .config import Project, load_project
 from .errors import PublishError
-from .images import PreparedImage, prepare_images
+from .images import PreparedImage, locate_images, prepare_images
 from .load import Briefing, discover, load_briefing
-from .model import Document, OutputFormat, Source
+from .model import Document, OutputFormat, Source, SourceLocation
 from .output import copy_file
 from .parse import make_parser, parse
 from .render import Layouts, load_layouts, render_print_page
 
 if TYPE_CHECKING:
-    from .site import Site
+    from .site import Catalogue, Site, WebPage
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class BuildResult:
     """Files written (PDFs and web pages), in the order they were made."""
     errors: list[PublishError] = field(default_factory=list)
     """Problems that stopped an output from being made, each with its location."""
+    warnings: list[str] = field(default_factory=list)
+    """Warnings logged during the build (each with its location); failures under strict."""
 
     @property
     def ok(self) -> bool:
@@ -56,9 +59,83 @@ def build(
     out: Path | str | None = None,
     project_root: Path | str | None = None,
     pdf_variant: str | None = DEFAULT_PDF_VARIANT,
+    strict: bool = False,
 ) -> BuildResult:
-    """Build the given briefing folders (all when none) into PDFs and web pages."""
+    """Build the given briefing folders (all when none) into PDFs and web pages.
+
+    With `strict`, any warning (a missing alt text, a WeasyPrint complaint…) fails the build.
+    """
     result = BuildResult()
+    counter = _WarningCollector(result.warnings)
+    package_logger = logging.getLogger("publish")
+    package_logger.addHandler(counter)
+    try:
+        _build(result, paths, langs, formats, out, project_root, pdf_variant)
+    finally:
+        package_logger.removeHandler(counter)
+    if strict and result.warnings:
+        result.errors.append(
+            PublishError(f"{len(result.warnings)} warning(s), and warnings are errors here (--strict)")
+        )
+    return result
+
+
+def lint(
+    paths: Iterable[Path | str] | None = None,
+    *,
+    langs: Iterable[str] = (),
+    project_root: Path | str | None = None,
+    strict: bool = False,
+) -> BuildResult:
+    """Check briefings as a build would (front matter, Markdown, scripts, glyphs, images), writing
+    nothing, and compare each translation with its original (drift is a warning)."""
+    result = BuildResult()
+    counter = _WarningCollector(result.warnings)
+    package_logger = logging.getLogger("publish")
+    package_logger.addHandler(counter)
+    try:
+        project = load_project(Path(project_root) if project_root else None)
+        briefings = _load(project, [Path(p) for p in paths] if paths else None, tuple(langs), result)
+        layouts = _Layouts(project)
+        checked = _check(_parse(briefings, layouts, result), project, result)
+        for _, doc in checked:
+            try:
+                locate_images(doc, project.root)
+            except PublishError as exc:
+                _fail(result, exc)
+        for briefing in briefings:
+            for warning in compare_translations([d for b, d in checked if b is briefing], project.root):
+                logger.warning("%s", warning)
+    finally:
+        package_logger.removeHandler(counter)
+    if strict and result.warnings:
+        result.errors.append(
+            PublishError(f"{len(result.warnings)} warning(s), and warnings are errors here (--strict)")
+        )
+    return result
+
+
+class _WarningCollector(logging.Handler):
+    """Keeps the text of every warning publish logs during one build."""
+
+    def __init__(self, into: list[str]):
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.WARNING:
+            self.into.append(record.getMessage())
+
+
+def _build(
+    result: BuildResult,
+    paths: Iterable[Path | str] | None,
+    langs: Iterable[str],
+    formats: Iterable[OutputFormat],
+    out: Path | str | None,
+    project_root: Path | str | None,
+    pdf_variant: str | None,
+) -> None:
     project = load_project(Path(project_root) if project_root else None)
     out_dir = Path(out).resolve() if out else project.root / "build"
     formats = frozenset(formats)
@@ -67,7 +144,7 @@ def build(
     briefings = _load(project, [Path(p) for p in paths] if paths else None, langs, result)
     layouts = _Layouts(project)
     documents = _parse(briefings, layouts, result)
-
+    documents = _check(documents, project, result)
     documents, images = _prepare_images(documents, project, out_dir / ".cache" / "images", result)
 
     pdfs: dict[tuple[str, str], Path] = {}
@@ -76,7 +153,6 @@ def build(
     if OutputFormat.HTML in formats:
         _write_site(project, documents, layouts, out_dir, pdfs, result)
         _copy_web_images(documents, images, out_dir / "site")
-    return result
 
 
 def _load(project: Project, paths: list[Path] | None, langs: tuple[str, ...], result: BuildResult) -> list[Briefing]:
@@ -94,17 +170,38 @@ def _load(project: Project, paths: list[Path] | None, langs: tuple[str, ...], re
 
 
 def _parse(briefings: list[Briefing], layouts: _Layouts, result: BuildResult) -> list[tuple[Briefing, Document]]:
-    md = make_parser()
+    md = make_parser(layouts.project.allow_html)
     documents = []
     for briefing in briefings:
         for source in briefing.sources:
             try:
-                # The brand decides the digits of generated numbers, which parsing writes.
-                digits = layouts.for_source(briefing, source).settings.digits_for(source.lang)
-                documents.append((briefing, parse(source, md, digits)))
+                # The brand decides the digits and words of what parsing generates (notes, counts).
+                brand = layouts.for_source(briefing, source)
+                digits = brand.settings.digits_for(source.lang)
+                documents.append((briefing, parse(source, md, digits, brand.strings(source.lang))))
             except PublishError as exc:
+                if exc.location is not None:  # the parser knows files by absolute path
+                    exc.location = SourceLocation(layouts.project.relative(exc.location.path), exc.location.line)
                 _fail(result, exc)
     return documents
+
+
+def _check(
+    documents: list[tuple[Briefing, Document]], project: Project, result: BuildResult
+) -> list[tuple[Briefing, Document]]:
+    """Drop documents a reader would see broken (wrong script, characters no font can draw)."""
+    if not documents:
+        return documents
+    coverage = Coverage.of_fonts(project.fonts_dir)
+    kept = []
+    for briefing, doc in documents:
+        try:
+            check_document(doc, coverage, project.relative(doc.source.path))
+        except PublishError as exc:
+            _fail(result, exc)
+            continue
+        kept.append((briefing, doc))
+    return kept
 
 
 def _prepare_images(
@@ -198,49 +295,45 @@ def _write_site(
     pdfs: dict[tuple[str, str], Path],
     result: BuildResult,
 ) -> None:
+    """Write the web site: a page per document, the index and 404 pages, then fonts, cards and sitemap."""
     from . import site as web
 
-    site_dir = out_dir / "site"
-    site = web.Site(site_dir, project.title)
-    used: dict[str, Layouts] = {}
+    cache = web.font_cache(out_dir / ".cache" / "fonts")
+    site = web.Site(out_dir / "site", project.title, project.base_url, cache=cache)
+    # Every briefing of the project, not only those built now: navigation and fonts cover them all.
+    catalogue = web.load_catalogue(project)
+    pages: list[web.WebPage] = []
     for briefing, doc in documents:
-        siblings = [s.lang for s in briefing.sources]
         key = (doc.source.slug, doc.source.lang)
         # With --format html, link the PDF an earlier build left in the same output folder.
         existing_pdf = out_dir / "pdf" / f"{key[0]}.{key[1]}.pdf"
         pdf = pdfs.get(key) or (existing_pdf if existing_pdf.is_file() else None)
         try:
-            brand_layouts = layouts.for_document(briefing, doc)
-            used[brand_layouts.brand] = brand_layouts
-            page = web.render_briefing_page(doc, brand_layouts, site, siblings, pdf is not None)
+            page = web.render_briefing_page(doc, layouts.for_document(briefing, doc), site, catalogue, pdf)
             result.outputs.append(web.write_page(page))
             if pdf is not None:
                 web.copy_pdf(pdf, doc, site)
         except PublishError as exc:
             _fail(result, exc)
+            continue
+        pages.append(page)
     try:
-        _write_index_pages(project, layouts.default(), site, result)
-        used.setdefault(project.default_brand, layouts.default())
-        for brand_layouts in used.values():
-            web.copy_assets(brand_layouts, site)
+        pages += _write_index_pages(layouts.default(), site, catalogue, result)
+        web.finish_site(pages, catalogue, site)
     except PublishError as exc:
         _fail(result, exc)
-    logger.info("built site in %s", project.relative(site_dir))
+    logger.info("built site in %s", project.relative(site.root))
 
 
-def _write_index_pages(project: Project, layouts: Layouts, site: Site, result: BuildResult) -> None:
-    """Write the entry page and one list page per language, listing every briefing of the project."""
+def _write_index_pages(layouts: Layouts, site: Site, catalogue: Catalogue, result: BuildResult) -> list[WebPage]:
+    """Write the entry page, one list page per language and the 404 page, for every briefing of the project."""
     from . import site as web
 
-    by_lang: dict[str, list[Source]] = {}
-    for folder in discover(project, None):
-        briefing = load_briefing(folder, project)
-        for source in briefing.sources:
-            by_lang.setdefault(source.lang, []).append(source)
-    langs = [lang for lang in project.languages if lang in by_lang] + sorted(set(by_lang) - set(project.languages))
-    for lang in langs:
-        result.outputs.append(web.write_page(web.render_list_page(lang, by_lang[lang], langs, layouts, site)))
-    result.outputs.append(web.write_page(web.render_home_page(langs, layouts, site)))
+    pages = [web.render_list_page(lang, catalogue, layouts, site) for lang in catalogue.languages]
+    pages += [web.render_home_page(catalogue, layouts, site), web.render_not_found_page(catalogue, layouts, site)]
+    for page in pages:
+        result.outputs.append(web.write_page(page))
+    return pages
 
 
 def _fail(result: BuildResult, exc: PublishError) -> None:

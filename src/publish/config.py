@@ -30,6 +30,12 @@ class Project:
     """Layout brand used when a briefing does not choose one."""
     languages: tuple[str, ...]
     """Order in which languages are offered on the site and built."""
+    allow_html: tuple[str, ...] = ()
+    """HTML tags writers may use in Markdown ([markdown] allow_html); none by default.
+    Whatever is allowed is still cleaned by nh3: no scripts, styles or event handlers."""
+    base_url: str | None = None
+    """Absolute URL the site is published at, ending in "/", or None: then the site's links, social
+    cards and sitemap stay relative (sitemaps and social networks prefer absolute URLs)."""
 
     @property
     def briefings_dir(self) -> Path:
@@ -94,7 +100,10 @@ def check_table(table: dict[str, Any], schema: dict[str, type], prefix: str = ""
     return problems
 
 
-_PROJECT_KEYS = {"title": str, "default_brand": str, "languages": list}
+UNSAFE_TAGS = {"script", "style", "iframe", "object", "embed", "link", "meta", "base", "form", "input", "svg", "math"}
+"""Tags no project may let writers use: they run code, load things or change the page."""
+
+_PROJECT_KEYS = {"title": str, "default_brand": str, "languages": list, "base_url": str}
 
 
 def load_project(root: Path | None = None) -> Project:
@@ -104,9 +113,19 @@ def load_project(root: Path | None = None) -> Project:
     data = read_toml(path, Path(CONFIG_NAME))
     problems: list[str] = []
     for key in data:
-        if key != "project":
-            hint = did_you_mean(key, ["project"])
+        if key not in ("project", "markdown"):
+            hint = did_you_mean(key, ["project", "markdown"])
             problems.append(f'unknown table "{key}"' + (f" ({hint})" if hint else ""))
+    markdown = data.get("markdown", {})
+    if not isinstance(markdown, dict):
+        problems.append('"markdown" must be a table: [markdown]')
+        markdown = {}
+    problems += check_table(markdown, {"allow_html": list}, "markdown.")
+    allow_html = markdown.get("allow_html", [])
+    if isinstance(allow_html, list):
+        for tag in allow_html:
+            if not isinstance(tag, str) or not tag.isalnum() or tag.lower() in UNSAFE_TAGS:
+                problems.append(f'"markdown.allow_html" cannot allow {tag!r}: name harmless tags such as "abbr", "kbd"')
     table = data.get("project", {})
     if not isinstance(table, dict):
         problems.append('"project" must be a table: [project]')
@@ -115,6 +134,9 @@ def load_project(root: Path | None = None) -> Project:
     languages = table.get("languages", ["en", "ar", "fr"])
     if isinstance(languages, list) and not all(isinstance(x, str) for x in languages):
         problems.append('"project.languages" must list language codes as strings, e.g. ["en", "ar"]')
+    base_url = table.get("base_url")
+    if isinstance(base_url, str) and not base_url.startswith(("https://", "http://")):
+        problems.append(f'"project.base_url" must be an absolute URL such as "https://example.org/", not {base_url!r}')
     if problems:
         raise ConfigError("; ".join(problems), SourceLocation(Path(CONFIG_NAME)))
     return Project(
@@ -122,4 +144,6 @@ def load_project(root: Path | None = None) -> Project:
         title=table.get("title", "Briefings"),
         default_brand=table.get("default_brand", "base"),
         languages=tuple(languages),
+        allow_html=tuple(t.lower() for t in allow_html) if isinstance(allow_html, list) else (),
+        base_url=base_url.rstrip("/") + "/" if isinstance(base_url, str) else None,
     )

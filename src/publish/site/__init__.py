@@ -1,0 +1,170 @@
+"""Site: parsed documents → the static web site.
+
+    catalogue (every briefing, every language)
+      → pages      briefing pages, list pages, entry page, 404 (pages.py)
+      → fonts      WOFF2 subsets per language and script, and their stylesheets (fonts.py)
+      → cards      a 1200×630 PNG per page for social networks (cards.py)
+      → sitemap    sitemap.xml with hreflang alternates (sitemap.py)
+      → assets     the brand's web stylesheets and the fonts' licence
+
+`build._write_site` renders and writes the pages one by one (an error in one stops only that
+one), then `finish_site` writes what the pages share.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ..i18n import language_name
+from ..model import Document
+from ..output import copy_file
+from .cards import write_card
+from .catalogue import Catalogue, load_catalogue
+from .fonts import (
+    FONTS_DIR,
+    NAMES,
+    FontRequest,
+    Subset,
+    font_cache,
+    font_sheets_of,
+    generated_text,
+    page_text,
+    write_fonts,
+)
+from .pages import (
+    ASSETS,
+    HOME,
+    Site,
+    WebPage,
+    asset_path,
+    page_path,
+    render_briefing_page,
+    render_home_page,
+    render_list_page,
+    render_not_found_page,
+    web_stylesheets,
+    write_page,
+)
+from .sitemap import SitemapEntry, write_sitemap
+from .theme import Theme, load_theme
+
+__all__ = [
+    "Catalogue",
+    "Site",
+    "WebPage",
+    "copy_pdf",
+    "finish_site",
+    "font_cache",
+    "load_catalogue",
+    "render_briefing_page",
+    "render_home_page",
+    "render_list_page",
+    "render_not_found_page",
+    "write_page",
+]
+
+logger = logging.getLogger(__name__)
+
+LICENCES = ("OFL*.txt", "LICENSE*", "LICENCE*")
+
+
+def copy_pdf(pdf: Path, doc: Document, site: Site) -> None:
+    """Put a briefing's PDF next to its web page, for the page's download link."""
+    copy_file(pdf, site.root / doc.source.lang / doc.source.slug / pdf.name)
+
+
+def finish_site(pages: list[WebPage], catalogue: Catalogue, site: Site) -> list[Subset]:
+    """Write what the pages share: font subsets, social cards, the sitemap and the stylesheets."""
+    themes: dict[str, Theme] = {}
+    for page in pages:
+        if page.layouts.brand not in themes:
+            themes[page.layouts.brand] = load_theme(page.layouts)
+    subsets = _write_fonts(pages, catalogue, themes, site)
+    for page in pages:
+        if page.card is not None:
+            write_card(page.card, themes[page.layouts.brand], site.root)
+    write_sitemap(_sitemap_entries(catalogue), site.root, site.base_url)
+    _copy_assets(pages, site)
+    return subsets
+
+
+def _write_fonts(pages: list[WebPage], catalogue: Catalogue, themes: dict[str, Theme], site: Site) -> list[Subset]:
+    """Subset each brand's fonts per language, to the text of the pages that load them.
+
+    The pages are read back from the site folder, those of earlier builds included: building one
+    briefing must not drop from the subsets a character that another briefing's page shows.
+    """
+    layouts_of = {page.layouts.brand: page.layouts for page in pages}
+    wanted: dict[str, tuple[set[str], list[str]]] = {}
+    for path in sorted(site.root.rglob("*.html")):
+        here = path.relative_to(site.root).as_posix()
+        if here.startswith(f"{ASSETS}/"):
+            continue
+        html = path.read_text(encoding="utf-8")
+        for sheet in font_sheets_of(html, here):
+            folder, group = sheet.rsplit("/", 1)
+            groups, texts = wanted.setdefault(folder, (set(), []))
+            groups.add(group.removesuffix(".css"))
+            texts.append(page_text(html))
+    made: list[Subset] = []
+    for folder, (groups, texts) in sorted(wanted.items()):
+        brand, lang = folder.split("/")[-2:]
+        if lang == NAMES or brand not in themes:
+            continue  # the names subsets are made below; another brand's fonts are left as they are
+        layouts = layouts_of[brand]
+        texts += _string_values(layouts.strings(lang))
+        texts.append(generated_text(path for path, _ in web_stylesheets(layouts)))
+        request = FontRequest(folder, frozenset(groups), "".join(texts), f"{lang} pages")
+        made += write_fonts(themes[brand], request, site.root, site.cache)
+    names = "".join(language_name(lang) for lang in catalogue.languages)
+    for brand, theme in themes.items():
+        others = frozenset(theme.groups) - {"latn"}
+        request = FontRequest(f"{FONTS_DIR}/{brand}/{NAMES}", others, names, "language names", safety=False)
+        made += write_fonts(theme, request, site.root, site.cache)
+    if made:
+        logger.info(
+            "fonts: %d subsets, %d KB (from %d KB of font files)",
+            len(made),
+            sum(s.size for s in made) // 1024,
+            sum(s.face.path.stat().st_size for s in made) // 1024,
+        )
+    return made
+
+
+def _string_values(strings: dict) -> list[str]:
+    """Return every UI string, nested tables (plural forms) included."""
+    values: list[str] = []
+    for value in strings.values():
+        if isinstance(value, dict):
+            values += _string_values(value)
+        elif isinstance(value, str):
+            values.append(value)
+    return values
+
+
+def _sitemap_entries(catalogue: Catalogue) -> list[SitemapEntry]:
+    lists = {lang: page_path(lang) for lang in catalogue.languages}
+    entries = [SitemapEntry(HOME, {"x-default": HOME, **lists})]
+    entries += [SitemapEntry(path, {**lists, "x-default": HOME}) for path in lists.values()]
+    for lang in catalogue.languages:
+        for source in catalogue.in_language(lang):
+            versions = {other: page_path(other, source.slug) for other in catalogue.languages_of(source.slug)}
+            entries.append(SitemapEntry(page_path(lang, source.slug), versions))
+    return entries
+
+
+def _copy_assets(pages: list[WebPage], site: Site) -> None:
+    """Copy the web stylesheets of every brand used, and the fonts' licence beside the subsets."""
+    done: set[str] = set()
+    for page in pages:
+        layouts = page.layouts
+        if layouts.brand in done:
+            continue
+        done.add(layouts.brand)
+        for path, _ in web_stylesheets(layouts):
+            copy_file(path, site.root / asset_path(layouts, path))
+        fonts_dir = layouts.project.fonts_dir
+        for pattern in LICENCES:
+            for licence in sorted(fonts_dir.glob(pattern)):
+                copy_file(licence, site.root / FONTS_DIR / licence.name)

@@ -1,0 +1,179 @@
+"""Theme: what a brand's stylesheets say about its fonts and colours, for the site's own tools.
+
+Input: the brand's screen stylesheets, base first (`Layouts.stylesheets("screen")`).
+Output: a `Theme`: the `@font-face` faces of its `fonts.css` files (the same declarations print
+uses, so web pages, PDFs and social cards share one set of fonts) and the custom properties of
+`:root` and `html:lang(…)` rules (colours and font stacks), in cascade order, brand over base.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tinycss2
+from fontTools.ttLib import TTFont, TTLibError
+from PIL import ImageColor
+
+from ..errors import ConfigError
+from ..model import SourceLocation
+from ..render import Layouts
+
+FONTS_CSS = "fonts.css"
+"""The stylesheet that declares a brand's bundled fonts; the site serves subsets instead."""
+
+_LANG_RULE = re.compile(r"^(?:html)?:lang\(\s*([A-Za-z0-9-]+)\s*\)$")
+_ARABIC_LETTER = 0x0627  # ALEF
+_LATIN_LETTER = ord("A")
+
+
+@dataclass(frozen=True, slots=True)
+class Face:
+    """One `@font-face` of a brand: a family at a weight and style, and its font file."""
+
+    family: str
+    """The CSS family name, as pages ask for it."""
+    weight: int
+    """CSS weight, 400 for regular and 700 for bold."""
+    style: str
+    """"normal" or "italic"."""
+    path: Path
+    """The TrueType or OpenType file under fonts/."""
+    group: str
+    """The script group the face serves: "arab" for Arabic-only faces, else "latn"."""
+    codepoints: frozenset[int] = field(repr=False)
+    """Every code point the font has a glyph for."""
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """A brand's faces and custom properties."""
+
+    brand: str
+    """The brand's name (its folder under layouts/)."""
+    faces: tuple[Face, ...]
+    """Declared faces, later declarations of a family, weight and style replacing earlier ones."""
+    properties: dict[str, str]
+    """Custom properties of `:root`, e.g. {"--color-accent": "#b3261e"}."""
+    lang_properties: dict[str, dict[str, str]]
+    """Custom properties of `html:lang(xx)` rules, by language."""
+
+    def value(self, name: str, lang: str | None = None) -> str | None:
+        """Return a custom property's value for a language, falling back to `:root`."""
+        if lang is not None:
+            for code in (lang, lang.split("-")[0]):
+                if name in self.lang_properties.get(code, {}):
+                    return self.lang_properties[code][name]
+        return self.properties.get(name)
+
+    def color(self, name: str, default: str) -> tuple[int, int, int]:
+        """Return a colour custom property as RGB (any CSS colour Pillow understands)."""
+        value = self.value(name) or default
+        try:
+            return ImageColor.getrgb(value)[:3]
+        except ValueError:
+            return ImageColor.getrgb(default)[:3]
+
+    def font_stack(self, name: str, lang: str | None = None) -> list[str]:
+        """Return the families of a font-stack custom property (`--font-heading`), in order."""
+        value = self.value(name, lang) or ""
+        families = [part.strip().strip("\"'") for part in value.split(",")]
+        return [f for f in families if f] or sorted({face.family for face in self.faces})
+
+    def face(self, family: str, weight: int = 400, style: str = "normal") -> Face | None:
+        """Return the closest declared face of a family (exact style first, then nearest weight)."""
+        candidates = [f for f in self.faces if f.family == family]
+        if not candidates:
+            return None
+        return min(candidates, key=lambda f: (f.style != style, abs(f.weight - weight)))
+
+    @property
+    def groups(self) -> list[str]:
+        """Return the script groups of the faces, "latn" first."""
+        return sorted({f.group for f in self.faces}, key=lambda g: (g != "latn", g))
+
+
+def load_theme(layouts: Layouts) -> Theme:
+    """Read a brand's faces and custom properties from its screen stylesheets."""
+    faces: dict[tuple[str, int, str], Face] = {}
+    properties: dict[str, str] = {}
+    lang_properties: dict[str, dict[str, str]] = {}
+    for css in layouts.stylesheets("screen"):
+        display = layouts.project.relative(css)
+        rules = tinycss2.parse_stylesheet(css.read_text(encoding="utf-8"), skip_comments=True, skip_whitespace=True)
+        for rule in rules:
+            if rule.type == "at-rule" and rule.lower_at_keyword == "font-face" and css.name == FONTS_CSS:
+                face = _face(rule, css, display)
+                if face is not None:
+                    faces[(face.family, face.weight, face.style)] = face
+            elif rule.type == "qualified-rule":
+                selector = tinycss2.serialize(rule.prelude).strip()
+                if selector == ":root":
+                    properties.update(_custom_properties(rule))
+                elif match := _LANG_RULE.match(selector):
+                    lang_properties.setdefault(match.group(1), {}).update(_custom_properties(rule))
+    return Theme(layouts.brand, tuple(faces.values()), properties, lang_properties)
+
+
+def _custom_properties(rule: tinycss2.ast.QualifiedRule) -> dict[str, str]:
+    found = {}
+    for declaration in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True):
+        if declaration.type == "declaration" and declaration.name.startswith("--"):
+            found[declaration.name] = tinycss2.serialize(declaration.value).strip()
+    return found
+
+
+def _face(rule: tinycss2.ast.AtRule, css: Path, display: Path) -> Face | None:
+    """Turn one @font-face rule into a Face; a rule without a local font file is skipped."""
+    values: dict[str, list] = {}
+    for declaration in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True):
+        if declaration.type == "declaration":
+            values[declaration.lower_name] = [t for t in declaration.value if t.type not in ("whitespace", "comment")]
+    family = next((t.value for t in values.get("font-family", []) if t.type in ("string", "ident")), None)
+    url = _first_url(values.get("src", []))
+    if family is None or url is None or "://" in url or url.startswith("data:"):
+        return None
+    path = (css.parent / url).resolve()
+    location = SourceLocation(display, rule.source_line)
+    if not path.is_file():
+        raise ConfigError(f'font file "{url}" of "{family}" not found', location, hint="fonts live in fonts/")
+    try:
+        codepoints = frozenset(TTFont(path, lazy=True).getBestCmap() or {})
+    except (TTLibError, OSError) as exc:
+        raise ConfigError(f'cannot read font file "{url}": {exc}', location) from None
+    group = "arab" if _ARABIC_LETTER in codepoints and _LATIN_LETTER not in codepoints else "latn"
+    return Face(
+        family, _weight(values.get("font-weight", [])), _style(values.get("font-style", [])), path, group, codepoints
+    )
+
+
+def _first_url(tokens: list) -> str | None:
+    for token in tokens:
+        if token.type == "url":
+            return token.value
+        if token.type == "function" and token.lower_name == "url":
+            args = [a for a in token.arguments if a.type == "string"]
+            if args:
+                return args[0].value
+    return None
+
+
+def _weight(tokens: list) -> int:
+    for token in tokens:
+        if token.type == "number" and token.is_integer:
+            return token.int_value
+        if token.type == "ident":
+            return 700 if token.lower_value == "bold" else 400
+    return 400
+
+
+def _style(tokens: list) -> str:
+    for token in tokens:
+        if token.type == "ident" and token.lower_value in ("italic", "oblique"):
+            return "italic"
+    return "normal"
