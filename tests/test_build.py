@@ -13,7 +13,7 @@ from publish import build
 from publish.errors import ConfigError
 from publish.model import OutputFormat
 
-from .conftest import ROOT, pdftotext
+from .conftest import ROOT, pdftotext, require_tool
 
 
 @pytest.fixture
@@ -84,9 +84,7 @@ def test_file_not_named_after_a_language(project: Path) -> None:
 def test_unknown_brand_fails_that_briefing_only(project: Path) -> None:
     write(project, "bad/en.md", "---\ntitle: ok\nbrand: we-exsit\n---\nbody\n")
     result = build(project_root=project, formats=[OutputFormat.HTML])
-    assert [str(e) for e in result.errors] == [
-        'unknown brand "we-exsit"\n  hint: brands in layouts/: base'
-    ]
+    assert [str(e) for e in result.errors] == ['unknown brand "we-exsit"\n  hint: brands in layouts/: base']
     assert (project / "build" / "site" / "en" / "good" / "index.html").is_file()
 
 
@@ -135,7 +133,7 @@ def test_the_fetcher_refuses_files_outside_the_project(project: Path, tmp_path_f
 
 
 def test_no_project_config(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no publish.toml"):
+    with pytest.raises(ConfigError, match=r"no publish\.toml"):
         build(project_root=tmp_path)
 
 
@@ -168,10 +166,17 @@ def test_cli_passes_arguments_to_build(monkeypatch: pytest.MonkeyPatch, tmp_path
         return BuildResult()
 
     monkeypatch.setattr(cli, "build", fake_build)
-    assert cli.main(["build", "briefings/x", "--lang", "ar", "--lang", "fr", "--format", "pdf", "--out", str(tmp_path)]) == 0
+    assert (
+        cli.main(["build", "briefings/x", "--lang", "ar", "--lang", "fr", "--format", "pdf", "--out", str(tmp_path)])
+        == 0
+    )
     assert seen == {
-        "paths": [Path("briefings/x")], "langs": ["ar", "fr"], "formats": [OutputFormat.PDF], "out": tmp_path,
+        "paths": [Path("briefings/x")],
+        "langs": ["ar", "fr"],
+        "formats": [OutputFormat.PDF],
+        "out": tmp_path,
         "pdf_variant": "pdf/ua-1",
+        "strict": False,
     }
     assert cli.main(["build", "--pdf-variant", "none"]) == 0
     assert seen["pdf_variant"] is None
@@ -194,3 +199,122 @@ def test_html_only_build_links_the_pdf_in_the_same_output_folder(project: Path, 
     page = (out / "site" / "en" / "good" / "index.html").read_text()
     assert 'href="good.en.pdf"' in page
     assert (out / "site" / "en" / "good" / "good.en.pdf").is_file()
+
+
+def test_yaml_aliases_are_refused(project: Path) -> None:
+    write(project, "bad/en.md", "---\ntitle: &a ok\nsubtitle: *a\n---\nbody\n")
+    (message,) = errors_of(project)
+    assert message.startswith("briefings/bad/en.md:2: front matter may not use YAML anchors or aliases")
+
+
+def test_huge_source_file_is_refused(project: Path) -> None:
+    write(project, "bad/en.md", "---\ntitle: ok\n---\n" + "word " * 500_000)
+    (message,) = errors_of(project)
+    assert message.startswith("briefings/bad/en.md: file is too large (2.5 MB; the limit is 2 MB)")
+
+
+def test_deep_nesting_is_bounded(project: Path) -> None:
+    write(project, "deep/en.md", "---\ntitle: Deep\n---\n\n" + "> " * 5000 + "x\n" + "- " * 3000 + "y\n")
+    result = build(project_root=project, formats=[OutputFormat.HTML])
+    assert result.ok
+    assert "x" in (project / "build" / "site" / "en" / "deep" / "index.html").read_text()
+
+
+def test_text_in_the_wrong_script(project: Path) -> None:
+    write(project, "bad/ar.md", "---\ntitle: Report\n---\n\n" + "This report is written in English. " * 5)
+    (message,) = errors_of(project)
+    assert message.startswith("briefings/bad/ar.md:4: ar.md is mostly in Latin script")
+
+
+def test_character_no_font_can_draw(project: Path) -> None:
+    write(project, "bad/en.md", "---\ntitle: Fine\n---\n\nA line.\n\nA cat \U0001f408 here.\n")
+    (message,) = errors_of(project)
+    assert message.startswith("briefings/bad/en.md:7: no bundled font can draw “\U0001f408” (U+1F408 CAT)")
+
+
+def test_strict_turns_warnings_into_failure(project: Path) -> None:
+    (project / "briefings" / "good" / "images").mkdir()
+    from PIL import Image
+
+    Image.new("RGB", (10, 10)).save(project / "briefings" / "good" / "images" / "a.png")
+    md = project / "briefings" / "good" / "en.md"
+    md.write_text(md.read_text() + "\n![](images/a.png)\n")
+    relaxed = build(project_root=project, formats=[OutputFormat.HTML])
+    assert relaxed.ok and len(relaxed.warnings) == 1
+    assert not build(project_root=project, formats=[OutputFormat.HTML], strict=True).ok
+    run = subprocess.run(
+        [sys.executable, "-m", "publish", "check", "--strict"], cwd=project, capture_output=True, text=True
+    )
+    assert run.returncode == 1
+    assert "briefings/good/en.md:7: image images/a.png has no alt text" in run.stderr
+    assert not (project / "build" / "pdf" / "good.en.pdf").exists()  # check writes nothing
+
+
+@pytest.mark.parametrize("after", [1, 3, 6])
+def test_a_killed_build_leaves_only_complete_files(project: Path, after: int) -> None:
+    """Kill the build once `after` PDFs exist, so it dies in the middle of the others."""
+    import signal
+    import time
+
+    for n in range(8):
+        write(project, f"b{n}/en.md", f"---\ntitle: Briefing {n}\n---\n\n" + "A paragraph of text. " * 1500 + "\n")
+    pdf_dir = project / "build" / "pdf"
+    process = subprocess.Popen([sys.executable, "-m", "publish", "build", "--format", "pdf"], cwd=project)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if len(list(pdf_dir.glob("*.pdf"))) >= after:
+            break
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    pdfs = list(pdf_dir.glob("*.pdf"))
+    assert len(pdfs) < 10, "the build finished before it was killed: the test proves nothing"
+    for pdf in pdfs:
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF"), f"{pdf.name} is truncated"
+
+
+HOSTILE = """---
+title: Hostile
+---
+
+Text <script>alert("x")</script> and <b onclick="alert(1)">bold</b>.
+
+<link rel="attachment" href="/etc/passwd">
+
+[click](javascript:alert(1)) [file](file:///etc/passwd) [data](data:text/html,<script>x</script>)
+
+[span]{onclick="alert(1)" style="position:fixed"}
+"""
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_hostile_markdown_reaches_neither_pdf_nor_page(project: Path, allow: bool) -> None:
+    if allow:  # even a project that allows some raw HTML keeps scripts, handlers and attachments out
+        (project / "publish.toml").write_text('[project]\ntitle = "Test"\n[markdown]\nallow_html = ["b", "abbr"]\n')
+    write(project, "hostile/en.md", HOSTILE)
+    result = build(project_root=project)
+    assert result.ok, [str(e) for e in result.errors]
+    page = (project / "build" / "site" / "en" / "hostile" / "index.html").read_text()
+    body = page[page.index("<main") :]
+    # Markup, not the escaped text that shows the writer what was typed.
+    for needle in (
+        "<script",
+        'onclick="',
+        'href="javascript:',
+        'href="file:',
+        'href="data:',
+        "<link",
+        'style="position',
+    ):
+        assert needle not in body, needle
+    pdf = project / "build" / "pdf" / "hostile.en.pdf"
+    attachments = subprocess.run([require_tool("pdfdetach"), "-list", str(pdf)], capture_output=True, text=True)
+    assert attachments.stdout.startswith("0 embedded files")
+    assert "root:" not in pdftotext(pdf)
+
+
+def test_config_refuses_unsafe_html_tags(project: Path) -> None:
+    (project / "publish.toml").write_text('[project]\ntitle = "T"\n[markdown]\nallow_html = ["abbr", "script"]\n')
+    with pytest.raises(ConfigError, match="cannot allow 'script'"):
+        build(project_root=project)

@@ -65,7 +65,9 @@ def test_renditions_are_made_once(project: Path) -> None:
 def test_missing_image_names_file_and_line(project: Path) -> None:
     (project / "briefings" / "fest" / "images" / "dance.jpg").unlink()
     result = build(project_root=project, formats=[OutputFormat.PDF])
-    assert [str(e).split("\n")[0] for e in result.errors] == ["briefings/fest/fr.md:7: image images/dance.jpg not found"]
+    assert [str(e).split("\n")[0] for e in result.errors] == [
+        "briefings/fest/fr.md:7: image images/dance.jpg not found"
+    ]
 
 
 def test_unreadable_and_huge_images_are_errors(project: Path) -> None:
@@ -86,4 +88,7 @@ def test_missing_alt_text_is_a_warning_with_line(project: Path, caplog: pytest.L
     md.write_text(md.read_text().replace("Danseurs du collectif Nafass", ""))
     caplog.set_level(logging.WARNING)
     assert build(project_root=project, formats=[OutputFormat.HTML]).ok
-    assert any(r.getMessage().startswith("briefings/fest/fr.md:7: image images/dance.jpg has no alt text") for r in caplog.records)
+    assert any(
+        r.getMessage().startswith("briefings/fest/fr.md:7: image images/dance.jpg has no alt text")
+        for r in caplog.records
+    )

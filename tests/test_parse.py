@@ -113,7 +113,9 @@ def test_french_rules_skip_code_and_url_links() -> None:
 
 
 def test_footnotes_for_web_and_print() -> None:
-    source = Source("s", "ar", Path("s.md"), Meta(title="t"), "نص[^1] وآخر[^2].\n\n[^1]: حاشية.\n[^2]: An English note.\n", 1)
+    source = Source(
+        "s", "ar", Path("s.md"), Meta(title="t"), "نص[^1] وآخر[^2].\n\n[^1]: حاشية.\n[^2]: An English note.\n", 1
+    )
     from publish.i18n import Digits
 
     doc = parse(source, make_parser(), Digits.ARABIC_INDIC)
@@ -123,3 +125,12 @@ def test_footnotes_for_web_and_print() -> None:
     assert '<span class="footnote" id="fn1">حاشية.</span>' in doc.print_html
     assert '<span class="footnote" id="fn2" dir="ltr">An English note.</span>' in doc.print_html
     assert "footnotes" not in doc.print_html.replace('class="footnote"', "")
+
+
+def test_unknown_block_kind_names_its_line() -> None:
+    from publish.errors import SourceError
+
+    source = Source("s", "en", Path("briefings/s/en.md"), Meta(title="t"), "Text.\n\n::: qoute\nx\n:::\n", 4)
+    with pytest.raises(SourceError) as caught:
+        parse(source, make_parser())
+    assert str(caught.value) == 'briefings/s/en.md:6: unknown block "::: qoute"\n  hint: did you mean "quote"?'

@@ -14,6 +14,7 @@ import pytest
 from publish.config import load_project
 from publish.load import load_briefing
 from publish.parse import make_parser, parse
+from publish.render import load_layouts
 
 from .conftest import BRIEFINGS, LANGS, ROOT, pdftotext, require_tool, squash
 
@@ -23,7 +24,7 @@ MM = 72 / 25.4
 class _Blocks(HTMLParser):
     """Collect the text of each paragraph, list item and heading of a body fragment."""
 
-    BLOCKS = {"p", "li", "h2", "h3", "h4", "td", "th"}
+    BLOCKS = frozenset({"p", "li", "h2", "h3", "h4", "td", "th"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,7 +63,10 @@ def body_blocks(slug: str, lang: str) -> tuple[str, list[str]]:
     """Return a language file's title and the text of each block of its body."""
     project = load_project(ROOT)
     briefing = load_briefing(ROOT / "briefings" / slug, project, (lang,))
-    doc = parse(briefing.sources[0], make_parser())
+    source = briefing.sources[0]
+    # Parsed as the build does: with the brand's digits and strings (signatory count lines).
+    layouts = load_layouts(project, source.meta.brand or briefing.brand or project.default_brand)
+    doc = parse(source, make_parser(project.allow_html), layouts.settings.digits_for(lang), layouts.strings(lang))
     collector = _Blocks()
     collector.feed(doc.html)
     return briefing.sources[0].meta.title, collector.blocks
@@ -103,7 +107,10 @@ def bundled_families() -> set[str]:
 @pytest.mark.parametrize("lang", LANGS)
 def test_pdf_embeds_only_bundled_fonts(built: Path, slug: str, lang: str) -> None:
     out = subprocess.run(
-        [require_tool("pdffonts"), str(built / "pdf" / f"{slug}.{lang}.pdf")], check=True, capture_output=True, text=True
+        [require_tool("pdffonts"), str(built / "pdf" / f"{slug}.{lang}.pdf")],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     names = [line.split()[0].split("+", 1)[-1] for line in out.splitlines()[2:] if line.strip()]
     assert names

@@ -48,9 +48,7 @@ def _briefing(lang: str) -> str:
     title = {"en": "Typography test", "fr": "Essai de typographie", "ar": "اختبار الطباعة"}[lang]
     parts = [
         f"---\ntitle: {title}\nauthors: [Test Alliance]\nsummary: A test of the report layout.\n"
-        f"keywords: [typography, {lang}]\n"
-        + ("brand: indic\n" if lang == "ar" else "")
-        + "---\n"
+        f"keywords: [typography, {lang}]\n" + ("brand: indic\n" if lang == "ar" else "") + "---\n"
     ]
     for index, heading in enumerate(SECTIONS[lang]):
         parts.append(f"## {heading}\n")
@@ -101,7 +99,9 @@ def page_words(pdf: Path, page: int) -> list[tuple[float, float, float, str]]:
     html = pdftotext(pdf, "-bbox", "-f", str(page), "-l", str(page))
     return [
         (float(a), float(c), float(b), w)
-        for a, b, c, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', html)
+        for a, b, c, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', html
+        )
     ]
 
 

@@ -59,7 +59,13 @@ def text_direction(text: str) -> Direction | None:
 def is_arabic(char: str) -> bool:
     """Tell whether a character belongs to one of Unicode's Arabic blocks."""
     code = ord(char)
-    return 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F or 0x08A0 <= code <= 0x08FF or 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
+    return (
+        0x0600 <= code <= 0x06FF
+        or 0x0750 <= code <= 0x077F
+        or 0x08A0 <= code <= 0x08FF
+        or 0xFB50 <= code <= 0xFDFF
+        or 0xFE70 <= code <= 0xFEFF
+    )
 
 
 # --- block level -----------------------------------------------------------------------------
@@ -179,9 +185,7 @@ class _Unit:
 
 def isolate_runs(children: list[Token], base: Direction) -> list[Token]:
     """Wrap runs of the direction opposite to `base` in `<bdi dir=…>` tokens."""
-    opposite_text = any(
-        c.type == "text" and any(char_class(x) is base.opposite for x in c.content) for c in children
-    )
+    opposite_text = any(c.type == "text" and any(char_class(x) is base.opposite for x in c.content) for c in children)
     # Links may hold URLs, which are left to right even when their text has no letters to tell.
     links_in_rtl = base is Direction.RTL and any(c.type == "link_open" for c in children)
     if not (opposite_text or links_in_rtl):
@@ -301,10 +305,7 @@ def _balance(units: list[_Unit], start: int, end: int, opposite: Direction) -> t
             if stack:
                 opener = stack[0]
                 closer = _search(units, opener, end + 1, 1, _OPENERS[units[opener].char], opposite)
-                if closer is not None:
-                    end = closer
-                else:
-                    end = _trim(units, opener - 1, start, opposite)
+                end = closer if closer is not None else _trim(units, opener - 1, start, opposite)
                 changed = True
         if not changed:
             break
@@ -340,6 +341,11 @@ def _rebuild(units: list[_Unit], runs: list[tuple[int, int]], base: Direction) -
             end = run_at[index]
             inner = _merge(units[index : end + 1])
             direction = base.opposite
+            only = inner[0] if len(inner) == 1 else None
+            if only is not None and only.token.nesting == 1 and only.token.attrGet("dir") == direction.value:
+                out.append(only)  # already an isolate of the right direction (a <bdi dir>, a name)
+                index = end + 1
+                continue
             bdi = Token("bdi_open", "bdi", 1)
             bdi.attrSet("dir", direction.value)
             if direction is Direction.RTL and any(is_arabic(c) for c in _text_of(units[index : end + 1])):

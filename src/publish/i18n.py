@@ -35,18 +35,33 @@ def long_date(date: datetime.date | None, lang: str) -> str:
 
 
 def load_strings(layout_dirs: list[Path], lang: str, project_root: Path) -> dict[str, str]:
-    """Merge UI strings for `lang`: English defaults, then base, then the brand, most specific last."""
+    """Merge UI strings for `lang`: English defaults, then base, then the brand, most specific last.
+
+    Tables (or dotted keys) are flattened: `signatories.individuals.one` is one key.
+    """
     merged: dict[str, str] = {}
     for code in ("en", lang.split("-")[0], lang):
         for folder in reversed(layout_dirs):
             path = folder / "strings" / f"{code}.toml"
             if path.is_file():
                 try:
-                    merged.update(tomllib.loads(path.read_text(encoding="utf-8")))
+                    merged.update(_flatten(tomllib.loads(path.read_text(encoding="utf-8"))))
                 except tomllib.TOMLDecodeError as exc:
                     display = path.relative_to(project_root) if path.is_relative_to(project_root) else path
-                    raise ConfigError(f"invalid TOML: {exc}", SourceLocation(display, getattr(exc, "lineno", None))) from None
+                    raise ConfigError(
+                        f"invalid TOML: {exc}", SourceLocation(display, getattr(exc, "lineno", None))
+                    ) from None
     return merged
+
+
+def _flatten(table: dict[str, object], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = str(value)
+    return flat
 
 
 class Digits(enum.Enum):

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .errors import SourceError
-from .model import Document, SourceLocation
+from .model import Document, ImageRef, SourceLocation
 from .output import atomic_write_bytes
 
 logger = logging.getLogger(__name__)
@@ -43,16 +43,27 @@ class PreparedImage:
     """Rendition for the web page."""
 
 
-def prepare_images(doc: Document, cache_dir: Path, project_root: Path) -> list[PreparedImage]:
-    """Check a document's images and make (or reuse) their renditions."""
+def locate_images(doc: Document, project_root: Path) -> list[tuple[ImageRef, Path, SourceLocation]]:
+    """Find each image of a document in its briefing folder; warn about missing alt text."""
     folder = doc.source.path.parent.resolve()
-    prepared = []
+    path = doc.source.path
+    display = path.relative_to(project_root) if path.is_relative_to(project_root) else path
+    found = []
     for ref in doc.images:
-        display = doc.source.path.relative_to(project_root) if doc.source.path.is_relative_to(project_root) else doc.source.path
         location = SourceLocation(display, ref.line)
         original = _resolve(ref.src, folder, location)
         if not ref.alt.strip():
-            logger.warning("%s: image %s has no alt text: describe it between the brackets, ![…](%s)", location, ref.src, ref.src)
+            logger.warning(
+                "%s: image %s has no alt text: describe it between the brackets, ![…](%s)", location, ref.src, ref.src
+            )
+        found.append((ref, original, location))
+    return found
+
+
+def prepare_images(doc: Document, cache_dir: Path, project_root: Path) -> list[PreparedImage]:
+    """Check a document's images and make (or reuse) their renditions."""
+    prepared = []
+    for ref, original, location in locate_images(doc, project_root):
         data = original.read_bytes()
         digest = hashlib.sha256(data + RECIPE.encode()).hexdigest()[:32]
         paths = {}
@@ -72,7 +83,9 @@ def _resolve(src: str, folder: Path, location: SourceLocation) -> Path:
         )
     path = (folder / unquote(parts.path)).resolve()
     if not path.is_relative_to(folder):
-        raise SourceError(f"image {src} is outside the briefing folder", location, hint="move it into the briefing folder")
+        raise SourceError(
+            f"image {src} is outside the briefing folder", location, hint="move it into the briefing folder"
+        )
     if not path.is_file():
         raise SourceError(
             f"image {src} not found",
@@ -82,7 +95,9 @@ def _resolve(src: str, folder: Path, location: SourceLocation) -> Path:
     return path
 
 
-def _rendition(data: bytes, digest: str, kind: str, size: int, cache_dir: Path, original: Path, location: SourceLocation) -> Path:
+def _rendition(
+    data: bytes, digest: str, kind: str, size: int, cache_dir: Path, original: Path, location: SourceLocation
+) -> Path:
     """Return the cached rendition of an image, making it if needed."""
     suffix = original.suffix.lower()
     if suffix == ".svg":
@@ -108,7 +123,9 @@ def _rendition(data: bytes, digest: str, kind: str, size: int, cache_dir: Path, 
                     image.save(out, "PNG", optimize=True)
                     ext = ".png"
                 else:
-                    image.convert("RGB").save(out, "JPEG", quality=85 if kind == "print" else 80, optimize=True, progressive=True)
+                    image.convert("RGB").save(
+                        out, "JPEG", quality=85 if kind == "print" else 80, optimize=True, progressive=True
+                    )
                     ext = ".jpg"
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise SourceError(
@@ -117,7 +134,9 @@ def _rendition(data: bytes, digest: str, kind: str, size: int, cache_dir: Path, 
             hint="scale it down before adding it: 3000 pixels on the longest side is plenty",
         ) from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise SourceError(f"image {original.name} cannot be read: {exc}", location, hint="save it as JPEG or PNG") from None
+        raise SourceError(
+            f"image {original.name} cannot be read: {exc}", location, hint="save it as JPEG or PNG"
+        ) from None
     cached = cache_dir / f"{digest}-{kind}{ext}"
     atomic_write_bytes(cached, out.getvalue())
     return cached

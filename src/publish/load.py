@@ -34,6 +34,11 @@ _META_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 _TRANSLATION_STATES = ("draft", "reviewed")
 
+MAX_SOURCE_BYTES = 2_000_000
+"""A language file larger than this is refused: a briefing is a few dozen pages at most."""
+MAX_FRONT_MATTER_BYTES = 64_000
+"""Front matter is a few keys; more is a mistake (or an attack on the YAML parser)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Briefing:
@@ -84,14 +89,19 @@ def language_of(path: Path, display: Path) -> str:
 
 def read_text(path: Path, display: Path) -> str:
     """Read a UTF-8 file, reporting the line of the first invalid byte."""
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise SourceError(
+            f"file is too large ({size / 1e6:.1f} MB; the limit is {MAX_SOURCE_BYTES / 1e6:.0f} MB)",
+            SourceLocation(display),
+            hint="split it into several briefings, or move data (tables, lists) into files of their own",
+        )
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise SourceError(
-            "not valid UTF-8", SourceLocation(display, line), hint="save the file as UTF-8"
-        ) from None
+        raise SourceError("not valid UTF-8", SourceLocation(display, line), hint="save the file as UTF-8") from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     # Writers' editors differ in normalisation; NFC keeps search, extraction and fonts consistent.
     return unicodedata.normalize("NFC", text)
@@ -116,7 +126,14 @@ def split_front_matter(text: str, display: Path) -> tuple[str, str, int]:
 
 def parse_meta(yaml_text: str, display: Path) -> Meta:
     """Validate front matter YAML into Meta; every problem is reported with its file line."""
+    if len(yaml_text.encode()) > MAX_FRONT_MATTER_BYTES:
+        raise SourceError(
+            f"front matter is too large (over {MAX_FRONT_MATTER_BYTES // 1000} kB)",
+            SourceLocation(display, 2),
+            hint="keep the front matter to a few keys; put the text in the body",
+        )
     try:
+        _refuse_aliases(yaml_text, display)
         data = yaml.safe_load(yaml_text) if yaml_text.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -151,9 +168,7 @@ def parse_meta(yaml_text: str, display: Path) -> Meta:
         if key in ("authors", "keywords"):
             value = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
         if key == "translation" and value not in _TRANSLATION_STATES:
-            problems.append(
-                SourceError(f'"translation" must be one of {", ".join(_TRANSLATION_STATES)}', location)
-            )
+            problems.append(SourceError(f'"translation" must be one of {", ".join(_TRANSLATION_STATES)}', location))
             continue
         values[key] = value
     if "title" not in values and not any("title" in str(p) for p in problems):
@@ -161,11 +176,21 @@ def parse_meta(yaml_text: str, display: Path) -> Meta:
             SourceError("front matter has no title", SourceLocation(display, 1), hint='add a line "title: ..."')
         )
     if problems:
-        raise problems[0] if len(problems) == 1 else SourceError(
-            "\n".join(str(p) for p in problems), None
-        )
+        raise problems[0] if len(problems) == 1 else SourceError("\n".join(str(p) for p in problems), None)
     known = {f.name for f in fields(Meta)}
     return Meta(**{k: v for k, v in values.items() if k in known})
+
+
+def _refuse_aliases(yaml_text: str, display: Path) -> None:
+    """Refuse YAML anchors and aliases: front matter never needs them, and they allow
+    'billion laughs' documents that expand to gigabytes."""
+    for event in yaml.parse(yaml_text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise SourceError(
+                "front matter may not use YAML anchors or aliases (&name, *name)",
+                SourceLocation(display, event.start_mark.line + 2),
+                hint="write each value out in full",
+            )
 
 
 def _key_lines(yaml_text: str) -> dict[str, int]:

@@ -138,6 +138,9 @@ class Document:
     """How many footnotes the body has."""
     images: tuple[ImageRef, ...] = ()
     """Every image the body shows, in order."""
+    marks: tuple[tuple[str, int], ...] = ()
+    """(kind, source line) of each countable element, in order: heading2, heading3…, item,
+    footnote, figure, link, signatories. Translations are compared on these."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,11 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def copy_file(source: Path, target: Path) -> None:
     """Copy a file atomically, skipping the copy when the target is already identical."""
-    if target.is_file() and target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes():
+    if (
+        target.is_file()
+        and target.stat().st_size == source.stat().st_size
+        and target.read_bytes() == source.read_bytes()
+    ):
         return
     atomic_write_bytes(target, source.read_bytes())
 

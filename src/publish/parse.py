@@ -2,8 +2,9 @@
 
 markdown-it-py in CommonMark mode with tables, block and span attributes, superscripts,
 footnotes and heading anchors. Raw HTML in the Markdown is not rendered: it is shown as text.
-Core rules added here, in order: figures (`figures.make_figures`: a lone image with caption
-and credit), direction analysis (`direction.mark_directions`), then French typography
+Core rules added here, in order: containers (`containers`: `::: key`, `::: quote`,
+`::: signatories` blocks), figures (`figures.make_figures`: a lone image with caption and
+credit), direction analysis (`direction.mark_directions`), then French typography
 (`typography.french_typography`), which needs the `lang` attributes known.
 
 Footnotes come out twice: as linked endnotes for the web, and inline at their call for print,
@@ -22,9 +23,10 @@ from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
+from .containers import containers_plugin
 from .direction import is_arabic, language_direction, mark_directions
-from .i18n import Digits, localize_digits
 from .figures import make_figures
+from .i18n import Digits, localize_digits
 from .model import Document, Heading, ImageRef, Source
 from .typography import french_typography
 
@@ -33,32 +35,104 @@ from .typography import french_typography
 ALLOWED_ATTRIBUTES = ("id", "class", "lang", "dir")
 
 
-def make_parser() -> MarkdownIt:
-    """Return the Markdown parser every language file goes through."""
+def make_parser(allow_html: tuple[str, ...] = ()) -> MarkdownIt:
+    """Return the Markdown parser every language file goes through.
+
+    Raw HTML is shown as text unless the project allows some tags; then it is parsed and the
+    rendered fragment cleaned by nh3 down to the tags publish writes plus the allowed ones.
+    """
     md = (
-        MarkdownIt("commonmark", {"html": False, "typographer": False})
+        MarkdownIt("commonmark", {"html": bool(allow_html), "typographer": False})
         .enable("table")
         .use(attrs_block_plugin, allowed=ALLOWED_ATTRIBUTES)
         .use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRIBUTES)
         .use(superscript_plugin)
         .use(footnote_plugin)
         .use(anchors_plugin, min_level=2, max_level=4)
+        .use(containers_plugin)
     )
     md.core.ruler.push("figures", make_figures)
     md.core.ruler.push("direction", mark_directions)
     md.core.ruler.push("french", french_typography)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
+    md.options["allow_html"] = tuple(allow_html)
     return md
 
 
-def parse(source: Source, md: MarkdownIt, digits: Digits = Digits.LATIN) -> Document:
-    """Parse one language file's body into a Document."""
+# Everything publish's own Markdown rendering writes, and the attributes it gives them.
+OWN_TAGS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "pre",
+    "code",
+    "em",
+    "strong",
+    "a",
+    "img",
+    "br",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "sup",
+    "span",
+    "bdi",
+    "figure",
+    "figcaption",
+    "section",
+}
+OWN_ATTRIBUTES = {
+    "*": {"id", "class", "lang", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt"},
+    "ol": {"start"},
+    "th": {"style"},
+    "td": {"style"},
+}
+
+
+def sanitize(html: str, allowed: tuple[str, ...]) -> str:
+    """Clean a fragment that may hold writers' raw HTML, with nh3 (never regular expressions)."""
+    import nh3
+
+    return nh3.clean(
+        html,
+        tags=OWN_TAGS | set(allowed),
+        attributes={**OWN_ATTRIBUTES, **{tag: {"title"} for tag in allowed}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        filter_style_properties={"text-align"},
+    )
+
+
+def parse(
+    source: Source, md: MarkdownIt, digits: Digits = Digits.LATIN, strings: dict[str, Any] | None = None
+) -> Document:
+    """Parse one language file's body into a Document.
+
+    `digits` and `strings` come from the brand: generated text (footnote markers, the
+    signatories' count line) is written in the document's language and digits.
+    """
     direction = language_direction(source.lang)
     env: dict[str, Any] = {
         "direction": direction,
         "lang": source.lang,
         "digits": digits,
         "line_offset": source.body_line,
+        "path": source.path,
+        "strings": strings or {},
     }
     tokens = md.parse(source.body, env)
     headings = []
@@ -78,15 +152,19 @@ def parse(source: Source, md: MarkdownIt, digits: Digits = Digits.LATIN) -> Docu
                     html=md.renderer.renderInline(inline.children or [], md.options, env),
                 )
             )
+    marks = tuple(_marks(tokens, source.body_line))
     if source.lang != "ar" and any(is_arabic(c) for c in source.body):
         languages.add("ar")
     languages.discard(source.lang)
 
+    allowed = md.options.get("allow_html", ())
     html = md.renderer.render(tokens, md.options, env)
     env["footnotes"] = _footnote_bodies(tokens, md, env)
     # The footnote plugin puts the endnotes last: print stops before them.
     end = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), len(tokens))
     print_html = md.renderer.render(tokens[:end], md.options, {**env, "medium": "print"})
+    if allowed:
+        html, print_html = sanitize(html, allowed), sanitize(print_html, allowed)
     return Document(
         source=source,
         direction=direction,
@@ -96,7 +174,31 @@ def parse(source: Source, md: MarkdownIt, digits: Digits = Digits.LATIN) -> Docu
         languages=frozenset(languages),
         footnotes=len(env["footnotes"]),
         images=tuple(ImageRef(src, line, alt) for src, line, alt in env.get("images", ())),
+        marks=marks,
     )
+
+
+def _marks(tokens: Sequence[Token], first_line: int) -> list[tuple[str, int]]:
+    """List the countable elements of a body with their lines, for comparing translations."""
+    marks: list[tuple[str, int]] = []
+    line = first_line
+    for token in tokens:
+        if token.map:
+            line = first_line + token.map[0]
+        kind = {
+            "heading_open": f"heading{token.tag[1:]}",
+            "list_item_open": "list item",
+            "figure_open": "figure",
+            "section_open": "signatories" if token.attrGet("class") == "signatories" else "",
+        }.get(token.type, "")
+        if kind:
+            marks.append((kind, line))
+        for child in token.children or ():
+            if child.type == "link_open":
+                marks.append(("link", line))
+            elif child.type == "footnote_ref" and not child.meta.get("subId"):
+                marks.append(("footnote", line))  # where it is called: the line a translator reads
+    return marks
 
 
 def _footnote_bodies(tokens: Sequence[Token], md: MarkdownIt, env: dict[str, Any]) -> dict[int, str]:

@@ -126,6 +126,7 @@ def document_context(doc: Document, medium: str = "screen") -> dict[str, Any]:
     original_name = ""
     if meta.original:
         original_name = locale.languages.get(meta.original.split("-")[0], meta.original)
+
     def isolated(text: str | None) -> Markup | None:
         return Markup(isolate_text(text, doc.direction)) if text else None
 

@@ -28,9 +28,8 @@ class Typesetter:
         # WeasyPrint reports each rendering step at INFO; writers need only the outcome.
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
         import weasyprint
-        from weasyprint.text.fonts import FontConfiguration
-
         from weasyprint.pdf import VARIANTS
+        from weasyprint.text.fonts import FontConfiguration
 
         if pdf_variant is not None and pdf_variant not in VARIANTS:
             raise TypesetError(
@@ -76,7 +75,9 @@ class Typesetter:
         location = None
         if page.source:
             path = page.source.path
-            location = SourceLocation(path.relative_to(self.project_root) if path.is_relative_to(self.project_root) else path)
+            location = SourceLocation(
+                path.relative_to(self.project_root) if path.is_relative_to(self.project_root) else path
+            )
         # Dated from the sources, not the clock, so a rebuild of the same commit is the same file.
         stamp = source_date(page.source.path.parent if page.source else None).strftime("%Y-%m-%dT%H:%M:%SZ")
         captured = _CapturedWarnings()

@@ -46,7 +46,7 @@ def french_typography(state: StateCore) -> None:
         if token.nesting == 1:
             lang = token.attrGet("lang")
             stack.append(is_french(str(lang)) if lang else stack[-1])
-        elif token.type == "inline" and token.children:
+        elif token.type == "inline" and token.children and not token.meta.get("verbatim"):
             token.children = list(_inline(token.children, stack[-1]))
 
 

@@ -1,0 +1,162 @@
+"""Signatories: a data file of names → the signatory block of a statement (count line and list).
+
+In the Markdown, where the list goes:
+
+    ::: signatories file=signatories.csv individuals=948 sort=name
+    :::
+
+The CSV next to the briefing has a header row and these columns (only `name` is required):
+
+    name, other_name, country, kind
+    مزايا النسائية, Mazaya Women Org., Syria, organisation
+
+Each name is isolated with its own direction and language, so a bilingual entry reads right in
+every document. The count line ("Statement signed by 948 individuals and 27 organisations:")
+comes from the layout's strings with the language's plural forms from Babel (Arabic has six).
+The list keeps the file's order, or `sort=name` sorts it with the Unicode Collation Algorithm.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.numbers import format_decimal
+from markdown_it.token import Token
+
+from .direction import is_arabic, text_direction
+from .errors import SourceError
+from .i18n import Digits, locale_of, localize_digits
+from .model import Direction, SourceLocation
+
+KINDS = ("organisation", "individual")
+COLUMNS = ("name", "other_name", "country", "kind")
+
+
+@dataclass(frozen=True, slots=True)
+class Signatory:
+    """One name under a statement."""
+
+    name: str
+    """The name as the signatory writes it."""
+    other_name: str = ""
+    """The same name in another script, if any."""
+    country: str = ""
+    """Country or role, shown after the name."""
+    kind: str = "organisation"
+    """"organisation" or "individual"."""
+
+
+def read_signatories(path: Path, display: Path) -> list[Signatory]:
+    """Read a signatories CSV, reporting problems with its file and line."""
+    if not path.is_file():
+        raise SourceError(f"signatories file {display} not found", SourceLocation(display))
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text), skipinitialspace=True)
+    unknown = [c for c in (reader.fieldnames or []) if c not in COLUMNS]
+    if not reader.fieldnames or "name" not in reader.fieldnames or unknown:
+        raise SourceError(
+            f"signatories file needs a header row with the columns {', '.join(COLUMNS)} (name is required)"
+            + (f"; unknown column {unknown[0]!r}" if unknown else ""),
+            SourceLocation(display, 1),
+        )
+    people = []
+    for row in reader:
+        line = reader.line_num
+        values = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
+        if not values.get("name"):
+            continue
+        kind = values.get("kind") or "organisation"
+        if kind not in KINDS:
+            raise SourceError(
+                f'kind must be "organisation" or "individual", not {kind!r}', SourceLocation(display, line)
+            )
+        people.append(Signatory(values["name"], values.get("other_name", ""), values.get("country", ""), kind))
+    return people
+
+
+def sort_by_name(people: list[Signatory]) -> list[Signatory]:
+    """Sort names by the Unicode Collation Algorithm, never by code point."""
+    import pyuca
+
+    collator = pyuca.Collator()
+    return sorted(people, key=lambda p: collator.sort_key(p.name.casefold()))
+
+
+def count_line(organisations: int, individuals: int, lang: str, strings: dict[str, str], digits: Digits) -> str:
+    """Return the localised count line, with the language's plural forms."""
+    locale = locale_of(lang)
+
+    def phrase(key: str, n: int) -> str:
+        prefix = f"signatories.{key}."
+        form = strings.get(prefix + locale.plural_form(n)) or strings.get(prefix + "other") or "{n}"
+        return form.format(n=localize_digits(format_decimal(n, locale=locale), digits))
+
+    if individuals and organisations:
+        template = strings.get("signatories.count", "{individuals}, {organisations}:")
+    elif individuals:
+        template = strings.get("signatories.count_individuals", "{individuals}:")
+    else:
+        template = strings.get("signatories.count_organisations", "{organisations}:")
+    return template.format(
+        individuals=phrase("individuals", individuals), organisations=phrase("organisations", organisations)
+    )
+
+
+def signatory_tokens(people: list[Signatory], count: str, base: Direction) -> list[Token]:
+    """Build the tokens of the signatory block: a count paragraph and the list of names."""
+    tokens = [
+        _open("section", {"class": "signatories"}),
+        _open("p", {"class": "signatories-count"}),
+        _inline(count),
+        _close("p"),
+    ]
+    tokens.append(_open("ul", {"class": "signatory-list"}))
+    for person in people:
+        children: list[Token] = []
+        children += _isolated(person.name, base)
+        if person.other_name:
+            children.append(Token("text", "", 0, content=" – "))
+            children += _isolated(person.other_name, base)
+        if person.country:
+            children.append(Token("text", "", 0, content=" ("))
+            children += _isolated(person.country, base)
+            children.append(Token("text", "", 0, content=")"))
+        item = _open("li", {"class": f"signatory signatory-{person.kind}"})
+        # Names are data: typography rules (French spacing before "!") do not apply to them.
+        inline = Token("inline", "", 0, children=children, content=person.name, meta={"verbatim": True})
+        tokens += [item, inline, _close("li")]
+    tokens += [_close("ul"), _close("section")]
+    return tokens
+
+
+def _isolated(text: str, base: Direction) -> list[Token]:
+    """A name in its own direction and, when Arabic, its own language."""
+    direction = text_direction(text) or base
+    if direction is base:
+        return [Token("text", "", 0, content=text)]
+    bdi = Token("bdi_open", "bdi", 1)
+    bdi.attrSet("dir", direction.value)
+    if any(is_arabic(c) for c in text):
+        bdi.attrSet("lang", "ar")
+    return [bdi, Token("text", "", 0, content=text), Token("bdi_close", "bdi", -1)]
+
+
+def _open(tag: str, attrs: dict[str, str]) -> Token:
+    token = Token(f"{tag}_open", tag, 1)
+    token.block = True
+    for key, value in attrs.items():
+        token.attrSet(key, value)
+    return token
+
+
+def _close(tag: str) -> Token:
+    token = Token(f"{tag}_close", tag, -1)
+    token.block = True
+    return token
+
+
+def _inline(text: str) -> Token:
+    return Token("inline", "", 0, children=[Token("text", "", 0, content=text)], content=text)
