@@ -224,3 +224,14 @@ def test_urls_break_at_slashes_never_hyphenated(report: Path, lang: str) -> None
     joined = "".join(p[p.index("http") :] if "http" in p else p.split()[0] for p in pieces)
     assert LONG_URL in joined, pieces  # no hyphen added where the URL broke
     assert all(not p.endswith("-") for p in pieces)
+
+
+def test_web_page_uses_the_brand_digits_too(report: Path) -> None:
+    root = report.parent.parent
+    assert build(project_root=root, formats=[OutputFormat.HTML], langs=["ar", "en"]).ok
+    arabic = (root / "build" / "site" / "ar" / "report" / "index.html").read_text(encoding="utf-8")
+    assert "list-style-type: arabic-indic" in arabic
+    assert '<a href="#fn1" id="fnref1">١</a>' in arabic
+    english = (root / "build" / "site" / "en" / "report" / "index.html").read_text(encoding="utf-8")
+    assert "arabic-indic" not in english
+    assert '<a href="#fn1" id="fnref1">1</a>' in english

@@ -243,6 +243,7 @@ def render_briefing_page(
         og_title=meta.title,
         extra={
             "pdf": {"href": pdf_name, "url": site.url(f"{lang}/{slug}/{pdf_name}") or pdf_name} if pdf else None,
+            "counter_style": layouts.settings.digits_for(lang).counter_style,
         },
     )
     context["doc"] = doc_context
