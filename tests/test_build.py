@@ -84,7 +84,9 @@ def test_file_not_named_after_a_language(project: Path) -> None:
 def test_unknown_brand_fails_that_briefing_only(project: Path) -> None:
     write(project, "bad/en.md", "---\ntitle: ok\nbrand: we-exsit\n---\nbody\n")
     result = build(project_root=project, formats=[OutputFormat.HTML])
-    assert [str(e) for e in result.errors] == ['unknown brand "we-exsit"\n  hint: brands in layouts/: base']
+    assert [str(e) for e in result.errors] == [
+        'briefings/bad/en.md:3: unknown brand "we-exsit"\n  hint: brands in layouts/: base'
+    ]
     assert (project / "build" / "site" / "en" / "good" / "index.html").is_file()
 
 
@@ -318,3 +320,46 @@ def test_config_refuses_unsafe_html_tags(project: Path) -> None:
     (project / "publish.toml").write_text('[project]\ntitle = "T"\n[markdown]\nallow_html = ["abbr", "script"]\n')
     with pytest.raises(ConfigError, match="cannot allow 'script'"):
         build(project_root=project)
+
+
+def test_network_only_for_listed_hosts_and_refusals_name_the_line(project: Path) -> None:
+    import http.server
+    import threading
+    from io import BytesIO
+
+    from PIL import Image
+
+    png = BytesIO()
+    Image.new("RGB", (40, 20), (200, 0, 0)).save(png, "PNG")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(png.getvalue())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/logo.png"
+    config = '[project]\ntitle = "T"\n[markdown]\nallow_html = ["img"]\n'
+    (project / "publish.toml").write_text(config)
+    write(project, "net/en.md", f'---\ntitle: Net\n---\n\nIntro.\n\n<img src="{url}" alt="logo">\n')
+    try:
+        refused = build(project_root=project, formats=[OutputFormat.PDF])
+        assert [str(e).split("\n")[0] for e in refused.errors] == [f"briefings/net/en.md:7: refused to load {url}"]
+        (project / "publish.toml").write_text(config + '[network]\nallow = ["127.0.0.1"]\n')
+        allowed = build(project_root=project, formats=[OutputFormat.PDF])
+        assert allowed.ok, [str(e) for e in allowed.errors]
+        listing = subprocess.run(
+            [require_tool("pdfimages"), "-list", str(project / "build" / "pdf" / "net.en.pdf")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert " 40    20 " in listing.stdout
+    finally:
+        server.shutdown()

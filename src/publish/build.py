@@ -182,8 +182,21 @@ def _parse(briefings: list[Briefing], layouts: _Layouts, result: BuildResult) ->
             except PublishError as exc:
                 if exc.location is not None:  # the parser knows files by absolute path
                     exc.location = SourceLocation(layouts.project.relative(exc.location.path), exc.location.line)
+                else:  # a brand problem: point at where this file (or its briefing) chose the brand
+                    exc.location = _brand_location(briefing, source, layouts.project)
                 _fail(result, exc)
     return documents
+
+
+def _brand_location(briefing: Briefing, source: Source, project: Project) -> SourceLocation:
+    """Return the line that chose a language file's brand: its front matter, else briefing.toml."""
+    candidates = [source.path] if source.meta.brand else [briefing.folder / "briefing.toml"]
+    for path in candidates:
+        if path.is_file():
+            for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+                if line.split(":")[0].split("=")[0].strip() == "brand":
+                    return SourceLocation(project.relative(path), number)
+    return SourceLocation(project.relative(source.path))
 
 
 def _check(
@@ -269,7 +282,7 @@ def _typeset(
     made: dict[tuple[str, str], Path] = {}
     try:
         roots = [project.layouts_dir, project.fonts_dir, project.briefings_dir]
-        typesetter = Typesetter(roots, project.root, pdf_variant)
+        typesetter = Typesetter(roots, project.root, pdf_variant, frozenset(project.allow_hosts))
     except PublishError as exc:
         _fail(result, exc)
         return made

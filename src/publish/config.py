@@ -30,6 +30,8 @@ class Project:
     """Layout brand used when a briefing does not choose one."""
     languages: tuple[str, ...]
     """Order in which languages are offered on the site and built."""
+    allow_hosts: tuple[str, ...] = ()
+    """Hosts the PDF typesetter may fetch from over http(s) ([network] allow); none by default."""
     allow_html: tuple[str, ...] = ()
     """HTML tags writers may use in Markdown ([markdown] allow_html); none by default.
     Whatever is allowed is still cleaned by nh3: no scripts, styles or event handlers."""
@@ -113,14 +115,22 @@ def load_project(root: Path | None = None) -> Project:
     data = read_toml(path, Path(CONFIG_NAME))
     problems: list[str] = []
     for key in data:
-        if key not in ("project", "markdown"):
-            hint = did_you_mean(key, ["project", "markdown"])
+        if key not in ("project", "markdown", "network"):
+            hint = did_you_mean(key, ["project", "markdown", "network"])
             problems.append(f'unknown table "{key}"' + (f" ({hint})" if hint else ""))
     markdown = data.get("markdown", {})
     if not isinstance(markdown, dict):
         problems.append('"markdown" must be a table: [markdown]')
         markdown = {}
     problems += check_table(markdown, {"allow_html": list}, "markdown.")
+    network = data.get("network", {})
+    if not isinstance(network, dict):
+        problems.append('"network" must be a table: [network]')
+        network = {}
+    problems += check_table(network, {"allow": list}, "network.")
+    allow_hosts = network.get("allow", [])
+    if isinstance(allow_hosts, list) and not all(isinstance(h, str) and "/" not in h for h in allow_hosts):
+        problems.append('"network.allow" lists host names such as "images.example.org", not URLs')
     allow_html = markdown.get("allow_html", [])
     if isinstance(allow_html, list):
         for tag in allow_html:
@@ -145,5 +155,6 @@ def load_project(root: Path | None = None) -> Project:
         default_brand=table.get("default_brand", "base"),
         languages=tuple(languages),
         allow_html=tuple(t.lower() for t in allow_html) if isinstance(allow_html, list) else (),
+        allow_hosts=tuple(h.lower() for h in allow_hosts) if isinstance(allow_hosts, list) else (),
         base_url=base_url.rstrip("/") + "/" if isinstance(base_url, str) else None,
     )

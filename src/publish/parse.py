@@ -110,7 +110,8 @@ def sanitize(html: str, allowed: tuple[str, ...]) -> str:
     return nh3.clean(
         html,
         tags=OWN_TAGS | set(allowed),
-        attributes={**OWN_ATTRIBUTES, **{tag: {"title"} for tag in allowed}},
+        attributes={tag: OWN_ATTRIBUTES.get(tag, set()) | {"title"} for tag in allowed}
+        | {tag: attrs for tag, attrs in OWN_ATTRIBUTES.items() if tag not in allowed},
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
         filter_style_properties={"text-align"},

@@ -24,7 +24,13 @@ logger = logging.getLogger(__name__)
 class Typesetter:
     """Makes PDFs for one build: one font configuration and one confined fetcher for all of them."""
 
-    def __init__(self, allowed_roots: list[Path], project_root: Path, pdf_variant: str | None = None):
+    def __init__(
+        self,
+        allowed_roots: list[Path],
+        project_root: Path,
+        pdf_variant: str | None = None,
+        allowed_hosts: frozenset[str] = frozenset(),
+    ):
         # WeasyPrint reports each rendering step at INFO; writers need only the outcome.
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
         import weasyprint
@@ -41,6 +47,8 @@ class Typesetter:
         self.font_config = FontConfiguration()
         self.allowed_roots = [root.resolve() for root in allowed_roots]
         self.project_root = project_root
+        # Hosts the project allows fetching from over http(s) ([network] allow in publish.toml).
+        self.allowed_hosts = allowed_hosts
 
     def fetcher(self, refused: list[str], substitutes: dict[Path, Path]) -> Any:
         """Return a URL fetcher that serves files under the allowed roots and data: URLs only.
@@ -50,11 +58,14 @@ class Typesetter:
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
         roots = self.allowed_roots
+        hosts = self.allowed_hosts
 
         class ConfinedFetcher(URLFetcher):
             def fetch(self, url: str, headers: Any = None) -> Any:
                 scheme = urlsplit(url).scheme.lower()
                 if scheme == "data":
+                    return super().fetch(url, headers)
+                if scheme in ("http", "https") and (urlsplit(url).hostname or "").lower() in hosts:
                     return super().fetch(url, headers)
                 if scheme == "file":
                     path = Path(unquote(urlsplit(url).path)).resolve()
@@ -98,15 +109,33 @@ class Typesetter:
             weasy_logger.removeHandler(captured)
             weasy_logger.propagate = propagate
         if refused:
+            if page.source and location:  # name the line of the Markdown that asked for it, if it did
+                location = SourceLocation(location.path, _line_mentioning(page.source.path, refused[0]))
             raise TypesetError(
                 f"refused to load {refused[0]}" + (f" and {len(refused) - 1} more" if len(refused) > 1 else ""),
                 location,
-                hint="reference images and files inside the briefing folder with relative paths",
+                hint="reference images and files inside the briefing folder with relative paths; "
+                "list a host under [network] allow in publish.toml to load from it",
             )
         for message in captured.messages:
             logger.warning("%s: %s", location or page.out_path, message)
         atomic_write_bytes(page.out_path, pdf)
         return page.out_path
+
+
+def _line_mentioning(path: Path, url: str) -> int | None:
+    """Find the first line of a file that mentions a URL (or its path, as written relative)."""
+    parts = urlsplit(url)
+    needles = [url, unquote(parts.path), *([Path(unquote(parts.path)).name] if parts.path else [])]
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except OSError:
+        return None
+    for needle in filter(None, needles):
+        for number, line in enumerate(lines, start=1):
+            if needle in line:
+                return number
+    return None
 
 
 class _CapturedWarnings(logging.Handler):
