@@ -92,7 +92,9 @@ def test_every_latin_paragraph_comes_back(built: Path, slug: str, lang: str) -> 
     text = squash(body_text(built / "pdf" / f"{slug}.{lang}.pdf"))
     _, blocks = body_blocks(slug, lang)
     # Blocks holding Arabic are left to the extraction-fidelity work (issue 10).
-    latin = [b for b in blocks if not re.search("[\u0600-\u06ff]", b)]
+    # Programme times sit in their own grid column, which pdftotext reads line by line across
+    # columns; tests/test_schedule.py checks them with pypdf instead.
+    latin = [b for b in blocks if not re.search("[\u0600-\u06ff]", b) and not re.match(r"\d{1,2}[:\u202fh]", b)]
     missing = [b for b in latin if squash(b) not in text]
     assert len(latin) > 5
     assert not missing, f"{len(missing)} of {len(latin)} paragraphs did not come back, e.g. {missing[0]!r}"

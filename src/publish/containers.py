@@ -29,9 +29,10 @@ from mdit_py_plugins.container import container_plugin
 from .config import did_you_mean
 from .errors import SourceError
 from .model import SourceLocation
+from .schedule import shape_programme
 
 CALLOUTS = ("key", "note")
-KINDS = (*CALLOUTS, "quote", "signatories")
+KINDS = (*CALLOUTS, "quote", "signatories", "programme")
 _OPTION = re.compile(r"([\w-]+)=(\"[^\"]*\"|\S+)")
 _ATTRIBUTION = ("—", "–", "--", "―")
 
@@ -53,6 +54,7 @@ def shape_containers(state: StateCore) -> None:
     tokens = state.tokens
     out: list[Token] = []
     stack: list[str] = []
+    programmes: list[tuple[int, SourceLocation]] = []  # where each open programme's tokens start
     skipping = 0  # inside a signatories block, whose content is generated
     for token in tokens:
         if skipping and token.type != "container_block_close":
@@ -69,11 +71,18 @@ def shape_containers(state: StateCore) -> None:
                 out.extend(_signatories(options, state.env, location))
                 skipping = 1
                 continue
+            if kind == "programme":
+                programmes.append((len(out), location))
+                continue
             out.extend(_open(kind, options))
         elif token.type == "container_block_close":
             kind = stack.pop() if stack else "note"
             if kind == "signatories":
                 skipping = 0
+                continue
+            if kind == "programme":
+                start, where = programmes.pop()
+                out[start:] = shape_programme(out[start:], state.env, where)
                 continue
             out.extend(_close(kind, out))
         else:
