@@ -138,6 +138,8 @@ class Document:
     """How many footnotes the body has."""
     images: tuple[ImageRef, ...] = ()
     """Every image the body shows, in order."""
+    blocks: tuple[str, ...] = ()
+    """The print body split into its top-level blocks, for side-by-side bilingual layouts."""
     marks: tuple[tuple[str, int], ...] = ()
     """(kind, source line) of each countable element, in order: heading2, heading3…, item,
     footnote, figure, link, signatories. Translations are compared on these."""

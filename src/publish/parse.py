@@ -163,9 +163,12 @@ def parse(
     env["footnotes"] = _footnote_bodies(tokens, md, env)
     # The footnote plugin puts the endnotes last: print stops before them.
     end = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), len(tokens))
-    print_html = md.renderer.render(tokens[:end], md.options, {**env, "medium": "print"})
+    print_env = {**env, "medium": "print"}
+    print_html = md.renderer.render(tokens[:end], md.options, print_env)
+    blocks = [md.renderer.render(part, md.options, print_env) for part in _top_level_blocks(tokens[:end])]
     if allowed:
         html, print_html = sanitize(html, allowed), sanitize(print_html, allowed)
+        blocks = [sanitize(block, allowed) for block in blocks]
     return Document(
         source=source,
         direction=direction,
@@ -176,7 +179,20 @@ def parse(
         footnotes=len(env["footnotes"]),
         images=tuple(ImageRef(src, line, alt) for src, line, alt in env.get("images", ())),
         marks=marks,
+        blocks=tuple(blocks),
     )
+
+
+def _top_level_blocks(tokens: Sequence[Token]) -> list[list[Token]]:
+    """Split a token stream into its top-level blocks (a paragraph, a list, a heading, a quote…)."""
+    parts: list[list[Token]] = []
+    depth = 0
+    for token in tokens:
+        if depth == 0:
+            parts.append([])
+        parts[-1].append(token)
+        depth += token.nesting if token.block else 0
+    return parts
 
 
 def _marks(tokens: Sequence[Token], first_line: int) -> list[tuple[str, int]]:
