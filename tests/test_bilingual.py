@@ -76,7 +76,7 @@ def test_pairs_start_together_in_their_own_columns(pair_pdf: Path) -> None:
     words = _words(pair_pdf)
     middle = WIDTH / 2
     markers: dict[int, dict[str, tuple[int, float]]] = {}
-    for page, x0, x1, y, word in words:
+    for page, _x0, x1, y, word in words:
         # In the right-to-left column the marker comes out in visual order ("1§").
         if match := re.fullmatch(r"§(\d+)|(\d+)§", word):
             side = "left" if x1 < middle else "right"
