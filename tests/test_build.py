@@ -85,7 +85,7 @@ def test_unknown_brand_fails_that_briefing_only(project: Path) -> None:
     write(project, "bad/en.md", "---\ntitle: ok\nbrand: we-exsit\n---\nbody\n")
     result = build(project_root=project, formats=[OutputFormat.HTML])
     assert [str(e) for e in result.errors] == [
-        'briefings/bad/en.md:3: unknown brand "we-exsit"\n  hint: brands in layouts/: base'
+        'briefings/bad/en.md:3: unknown brand "we-exsit"\n  hint: did you mean "we-exist"?'
     ]
     assert (project / "build" / "site" / "en" / "good" / "index.html").is_file()
 
@@ -172,6 +172,7 @@ def test_cli_passes_arguments_to_build(monkeypatch: pytest.MonkeyPatch, tmp_path
         cli.main(["build", "briefings/x", "--lang", "ar", "--lang", "fr", "--format", "pdf", "--out", str(tmp_path)])
         == 0
     )
+    assert callable(seen.pop("progress"))  # the console's progress bar and summary follow the build
     assert seen == {
         "paths": [Path("briefings/x")],
         "langs": ["ar", "fr"],
@@ -189,9 +190,11 @@ def test_config_problems_reported_together_with_hints(project: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         build(project_root=project)
     message = str(caught.value)
-    assert message.startswith("publish.toml: ")
-    assert 'unknown key "project.titel" (did you mean "title"?)' in message
-    assert '"project.languages" must be a list, not str' in message
+    # Every problem at once, each at its line with its key path.
+    assert message.split("\n") == [
+        'publish.toml:2: unknown key "project.titel" (did you mean "title"?)',
+        'publish.toml:3: "project.languages" must be a list, not str',
+    ]
 
 
 def test_html_only_build_links_the_pdf_in_the_same_output_folder(project: Path, tmp_path_factory) -> None:

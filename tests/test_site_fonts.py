@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
+from publish.config import load_project
 from publish.direction import is_arabic
+from publish.load import load_briefing
 from publish.site.fonts import page_text, subset_font, unicode_range
 
 from .conftest import BRIEFINGS, LANGS, ROOT
@@ -64,13 +66,16 @@ def test_subsets_are_woff2_and_much_smaller_than_the_fonts(built: Path) -> None:
     for subset in subsets:
         assert subset.read_bytes()[:4] == b"wOF2"
         assert subset.stat().st_size < original(subset).stat().st_size / 5, subset
-    total = sum(s.stat().st_size for s in subsets)
-    assert total < 600_000, f"{total} bytes of fonts for the whole site"
+    # Each brand has subsets of its own (its pages' text in its faces).
+    for brand in sorted({s.relative_to(built / "site" / "assets" / "fonts").parts[0] for s in subsets}):
+        total = sum(s.stat().st_size for s in subsets if f"/fonts/{brand}/" in s.as_posix())
+        assert total < 600_000, f"{total} bytes of fonts for the pages of {brand}"
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_font_stylesheets_swap_and_name_their_ranges(built: Path, lang: str) -> None:
-    css = (built / "site" / "assets" / "fonts" / "base" / lang / "latn.css").read_text(encoding="utf-8")
+    brand = load_project(ROOT).default_brand  # the brand of the list pages
+    css = (built / "site" / "assets" / "fonts" / brand / lang / "latn.css").read_text(encoding="utf-8")
     rules = css.count("@font-face")
     assert rules >= 6  # Noto Serif ×4, Noto Sans ×2
     assert css.count("font-display: swap;") == rules
@@ -86,22 +91,26 @@ def test_arabic_fonts_only_on_pages_with_arabic(built: Path) -> None:
             link["href"].split("assets/fonts/")[1] for link in links_of(site / path).links if "/fonts/" in link["href"]
         ]
 
-    assert font_sheets("en/index.html") == ["base/en/latn.css", "base/names/arab.css"]
-    assert font_sheets("ar/index.html") == ["base/ar/latn.css", "base/ar/arab.css"]
+    project = load_project(ROOT)
+    home = project.default_brand  # the brand of the entry and list pages
+    assert font_sheets("en/index.html") == [f"{home}/en/latn.css", f"{home}/names/arab.css"]
+    assert font_sheets("ar/index.html") == [f"{home}/ar/latn.css", f"{home}/ar/arab.css"]
     # A briefing page loads them when its content holds Arabic (an English page quoting Arabic
     # does), and otherwise only the names subset for the language switcher.
     for lang in LANGS:
         for slug in BRIEFINGS:
+            brand = load_briefing(ROOT / "briefings" / slug, project).brand or home
             path = f"{lang}/{slug}/index.html"
             html = (site / path).read_text(encoding="utf-8")
             content = html[html.index('<main id="content"') :]
             if lang == "ar" or any(is_arabic(c) for c in content):
-                assert font_sheets(path) == [f"base/{lang}/latn.css", f"base/{lang}/arab.css"]
+                assert font_sheets(path) == [f"{brand}/{lang}/latn.css", f"{brand}/{lang}/arab.css"]
             else:
-                assert font_sheets(path) == [f"base/{lang}/latn.css", "base/names/arab.css"]
-    assert font_sheets("en/syrien-nest-fait-2020/index.html") == ["base/en/latn.css", "base/en/arab.css"]
+                assert font_sheets(path) == [f"{brand}/{lang}/latn.css", f"{brand}/names/arab.css"]
+    festival = "syrien-nest-fait"
+    assert font_sheets("en/syrien-nest-fait-2020/index.html") == [f"{festival}/en/latn.css", f"{festival}/en/arab.css"]
     # The names subset is tiny: just "العربية".
-    names = list((site / "assets" / "fonts" / "base" / "names").glob("*.woff2"))
+    names = list((site / "assets" / "fonts" / home / "names").glob("*.woff2"))
     assert names and all(p.stat().st_size < 4_000 for p in names)
 
 

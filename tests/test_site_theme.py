@@ -31,11 +31,13 @@ def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
 def test_brand_colours_meet_wcag_aa(brand: str) -> None:
     theme = load_theme(load_layouts(load_project(ROOT), brand))
     colour = {
-        name: theme.color(f"--color-{name}", "#fff") for name in ("text", "accent", "muted", "background", "band")
+        name: theme.color(f"--color-{name}", "#fff")
+        for name in ("text", "accent", "muted", "background", "band", "tint")
     }
-    # Body text, links and headings, dates and notes: on the page and on the header and footer band.
+    # Body text, links and headings, dates and notes: on the page, on the header and footer band,
+    # and in the highlighted boxes (::: key is set in the accent colour on the tint).
     for fg in ("text", "accent", "muted"):
-        for bg in ("background", "band"):
+        for bg in ("background", "band", "tint"):
             ratio = contrast(colour[fg], colour[bg])
             assert ratio >= AA, f"{brand}: --color-{fg} on --color-{bg} is {ratio:.2f}:1"
     # The social card writes on the accent colour, in white or the text colour, whichever reads better.

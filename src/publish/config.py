@@ -91,15 +91,98 @@ def read_toml(path: Path, display: Path) -> dict[str, Any]:
 
 def check_table(table: dict[str, Any], schema: dict[str, type], prefix: str = "") -> list[str]:
     """Return a problem for each unknown key (with a 'did you mean' hint) and each wrong type."""
+    return [problem.message for problem in check_keys(table, schema, prefix)]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a configuration file, at a key."""
+
+    key: str
+    """The dotted key path, e.g. "colors.accent" (empty for the file as a whole)."""
+    message: str
+    """What is wrong, naming the key."""
+    hint: str | None = None
+    """What to do about it."""
+
+
+def check_keys(table: dict[str, Any], schema: dict[str, type], prefix: str = "") -> list[Problem]:
+    """Return a problem for each unknown key (with a 'did you mean' hint) and each wrong type."""
     problems = []
     for key, value in table.items():
         expected = schema.get(key)
         if expected is None:
             hint = did_you_mean(key, list(schema))
-            problems.append(f'unknown key "{prefix}{key}"' + (f" ({hint})" if hint else ""))
-        elif not isinstance(value, expected):
-            problems.append(f'"{prefix}{key}" must be a {expected.__name__}, not {type(value).__name__}')
+            problems.append(Problem(f"{prefix}{key}", f'unknown key "{prefix}{key}"' + (f" ({hint})" if hint else "")))
+        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            problems.append(
+                Problem(f"{prefix}{key}", f'"{prefix}{key}" must be a {expected.__name__}, not {type(value).__name__}')
+            )
     return problems
+
+
+def key_line(text: str, key: str) -> int | None:
+    """Return the line of a TOML text that sets a dotted key, else the line of its nearest parent."""
+    wanted = _key_parts(key)
+    best: tuple[int, int | None] = (0, None)  # (parts matched, line)
+    table: list[str] = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if line.startswith("["):
+            table = _key_parts(line.strip("[]").strip())
+            path = table
+        elif "=" in line and not line.startswith("#"):
+            path = table + _key_parts(line.split("=", 1)[0].strip())
+        else:
+            continue
+        matched = 0
+        while matched < min(len(path), len(wanted)) and path[matched] == wanted[matched]:
+            matched += 1
+        if matched == len(wanted) and len(path) == len(wanted):
+            return number
+        if matched == len(path) and matched > best[0]:
+            best = (matched, number)
+    return best[1]
+
+
+def _key_parts(key: str) -> list[str]:
+    """Split a dotted TOML key into its parts, keeping quoted parts whole."""
+    parts, current, quote = [], "", ""
+    for char in key:
+        if quote:
+            if char == quote:
+                quote = ""
+            else:
+                current += char
+        elif char in "\"'":
+            quote = char
+        elif char == ".":
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    return [p for p in parts if p]
+
+
+def problems_error(problems: list[Problem], display: Path, text: str) -> ConfigError:
+    """Return one error listing every problem of a file, each at the line of its key, with its hint."""
+    return located_error(
+        [(SourceLocation(display, key_line(text, p.key) if p.key else None), p.message, p.hint) for p in problems]
+    )
+
+
+def located_error(problems: list[tuple[SourceLocation, str, str | None]]) -> ConfigError:
+    """Return one error for problems in one or more files: each on its own line, with its hint."""
+    if len(problems) == 1:
+        location, message, hint = problems[0]
+        return ConfigError(message, location, hint)
+    lines = []
+    for index, (location, message, hint) in enumerate(problems):
+        lines.append(message if index == 0 else f"{location}: {message}")
+        if hint:
+            lines.append(f"  hint: {hint}")
+    return ConfigError("\n".join(lines), problems[0][0])
 
 
 UNSAFE_TAGS = {"script", "style", "iframe", "object", "embed", "link", "meta", "base", "form", "input", "svg", "math"}
@@ -113,42 +196,67 @@ def load_project(root: Path | None = None) -> Project:
     root = find_root(root)
     path = root / CONFIG_NAME
     data = read_toml(path, Path(CONFIG_NAME))
-    problems: list[str] = []
+    problems: list[Problem] = []
     for key in data:
         if key not in ("project", "markdown", "network"):
             hint = did_you_mean(key, ["project", "markdown", "network"])
-            problems.append(f'unknown table "{key}"' + (f" ({hint})" if hint else ""))
+            problems.append(Problem(key, f'unknown table "{key}"' + (f" ({hint})" if hint else "")))
     markdown = data.get("markdown", {})
     if not isinstance(markdown, dict):
-        problems.append('"markdown" must be a table: [markdown]')
+        problems.append(Problem("markdown", '"markdown" must be a table: [markdown]'))
         markdown = {}
-    problems += check_table(markdown, {"allow_html": list}, "markdown.")
+    problems += check_keys(markdown, {"allow_html": list}, "markdown.")
     network = data.get("network", {})
     if not isinstance(network, dict):
-        problems.append('"network" must be a table: [network]')
+        problems.append(Problem("network", '"network" must be a table: [network]'))
         network = {}
-    problems += check_table(network, {"allow": list}, "network.")
+    problems += check_keys(network, {"allow": list}, "network.")
     allow_hosts = network.get("allow", [])
     if isinstance(allow_hosts, list) and not all(isinstance(h, str) and "/" not in h for h in allow_hosts):
-        problems.append('"network.allow" lists host names such as "images.example.org", not URLs')
+        problems.append(
+            Problem("network.allow", '"network.allow" lists host names such as "images.example.org", not URLs')
+        )
     allow_html = markdown.get("allow_html", [])
     if isinstance(allow_html, list):
         for tag in allow_html:
             if not isinstance(tag, str) or not tag.isalnum() or tag.lower() in UNSAFE_TAGS:
-                problems.append(f'"markdown.allow_html" cannot allow {tag!r}: name harmless tags such as "abbr", "kbd"')
+                problems.append(
+                    Problem(
+                        "markdown.allow_html",
+                        f'"markdown.allow_html" cannot allow {tag!r}: name harmless tags such as "abbr", "kbd"',
+                    )
+                )
     table = data.get("project", {})
     if not isinstance(table, dict):
-        problems.append('"project" must be a table: [project]')
+        problems.append(Problem("project", '"project" must be a table: [project]'))
         table = {}
-    problems += check_table(table, _PROJECT_KEYS, "project.")
+    problems += check_keys(table, _PROJECT_KEYS, "project.")
     languages = table.get("languages", ["en", "ar", "fr"])
     if isinstance(languages, list) and not all(isinstance(x, str) for x in languages):
-        problems.append('"project.languages" must list language codes as strings, e.g. ["en", "ar"]')
+        problems.append(
+            Problem("project.languages", '"project.languages" must list language codes as strings, e.g. ["en", "ar"]')
+        )
     base_url = table.get("base_url")
     if isinstance(base_url, str) and not base_url.startswith(("https://", "http://")):
-        problems.append(f'"project.base_url" must be an absolute URL such as "https://example.org/", not {base_url!r}')
+        problems.append(
+            Problem(
+                "project.base_url",
+                f'"project.base_url" must be an absolute URL such as "https://example.org/", not {base_url!r}',
+            )
+        )
+    brand = table.get("default_brand")
+    layouts = root / "layouts"
+    if isinstance(brand, str) and layouts.is_dir() and not (layouts / brand).is_dir():
+        brands = sorted(p.name for p in layouts.iterdir() if p.is_dir())
+        problems.append(
+            Problem(
+                "project.default_brand",
+                f'"project.default_brand" names no brand: there is no folder layouts/{brand}',
+                did_you_mean(brand, brands) or f"brands in layouts/: {', '.join(brands)}",
+            )
+        )
     if problems:
-        raise ConfigError("; ".join(problems), SourceLocation(Path(CONFIG_NAME)))
+        raise problems_error(problems, Path(CONFIG_NAME), path.read_text(encoding="utf-8"))
     return Project(
         root=root,
         title=table.get("title", "Briefings"),

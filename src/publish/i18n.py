@@ -1,21 +1,46 @@
 """Locale data for layouts: language names, dates and UI strings, all per language, via Babel.
 
 The locale is always passed to Babel explicitly; the process locale is never changed.
-UI strings live in `layouts/<brand>/strings/<lang>.toml` (brand first, then base, then English).
+
+UI strings ("Contents", "Download PDF", the signatories' count line…) are gettext messages. Templates
+mark them with `_("…")`, `ngettext(…)` or `{% trans %}`; Python code with `strings.gettext(…)`.
+Their translations live in catalogs, one per language and layout folder:
+
+    layouts/base/locale/messages.pot                    every message (pybabel extract)
+    layouts/<brand>/locale/<lang>/LC_MESSAGES/messages.po   translations (pybabel update)
+
+A brand's catalog holds only the messages it words differently; the rest come from base, and a
+message no catalog translates is shown as written (in English). Catalogs are compiled with Babel
+when they are loaded, so a build never reads a stale `.mo` file; a broken entry is an error naming
+the `.po` file and line.
 """
 
 from __future__ import annotations
 
 import datetime
 import enum
-import tomllib
+import gettext
+import io
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+from babel.support import Translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from .errors import ConfigError
 from .model import SourceLocation
+
+LOCALE_DIR = "locale"
+"""A layout folder's catalogs: locale/<lang>/LC_MESSAGES/messages.po, and base's messages.pot."""
+DOMAIN = "messages"
+"""The gettext domain: one catalog file per language and layout folder."""
 
 
 def locale_of(lang: str) -> Locale:
@@ -34,34 +59,151 @@ def long_date(date: datetime.date | None, lang: str) -> str:
     return format_date(date, "long", locale=locale_of(lang)) if date else ""
 
 
-def load_strings(layout_dirs: list[Path], lang: str, project_root: Path) -> dict[str, str]:
-    """Merge UI strings for `lang`: English defaults, then base, then the brand, most specific last.
+def catalog_path(layout_dir: Path, lang: str) -> Path:
+    """Return where a layout folder keeps the catalog of a language."""
+    return layout_dir / LOCALE_DIR / lang.replace("-", "_") / "LC_MESSAGES" / f"{DOMAIN}.po"
 
-    Tables (or dotted keys) are flattened: `signatories.individuals.one` is one key.
+
+@dataclass(frozen=True, slots=True)
+class Strings:
+    """The UI strings of one language: gettext lookups through the brand's catalogs, then base's."""
+
+    lang: str
+    """The language the strings are for."""
+    translations: gettext.NullTranslations
+    """The compiled catalogs, most specific first, each falling back to the next."""
+    texts: tuple[str, ...] = ()
+    """Every translated text of the catalogs (all plural forms), for font subsetting."""
+
+    def gettext(self, message: str) -> str:
+        """Return the translation of a message, or the message itself."""
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Return the translation of a message in the plural form `n` takes in this language."""
+        return self.translations.ngettext(singular, plural, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        """Return the translation of a message in a context (the same English words used twice)."""
+        return self.translations.pgettext(context, message)
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        """Return the plural translation of a message in a context."""
+        return self.translations.npgettext(context, singular, plural, n)
+
+    def values(self) -> tuple[str, ...]:
+        """Return every text these strings can show (translations, and messages left in English)."""
+        return self.texts
+
+
+def load_strings(layout_dirs: list[Path], lang: str, project_root: Path) -> Strings:
+    """Load the UI strings of `lang` from the layout folders, most specific (the brand) first.
+
+    Each folder may have a catalog for the language with its region (`ar_SY`) and without (`ar`).
     """
-    merged: dict[str, str] = {}
-    for code in ("en", lang.split("-")[0], lang):
-        for folder in reversed(layout_dirs):
-            path = folder / "strings" / f"{code}.toml"
-            if path.is_file():
-                try:
-                    merged.update(_flatten(tomllib.loads(path.read_text(encoding="utf-8"))))
-                except tomllib.TOMLDecodeError as exc:
-                    display = path.relative_to(project_root) if path.is_relative_to(project_root) else path
-                    raise ConfigError(
-                        f"invalid TOML: {exc}", SourceLocation(display, getattr(exc, "lineno", None))
-                    ) from None
-    return merged
+    codes = [lang, lang.split("-")[0]] if "-" in lang else [lang]
+    chain: gettext.NullTranslations | None = None
+    last: gettext.NullTranslations | None = None
+    texts: list[str] = []
+    for folder in layout_dirs:
+        for code in codes:
+            path = catalog_path(folder, code)
+            if not path.is_file():
+                continue
+            catalog = read_catalog(path, _display(path, project_root))
+            translations = compile_catalog(catalog)
+            texts += _texts(catalog)
+            if last is None:
+                chain = translations
+            else:
+                last.add_fallback(translations)
+            last = translations
+    return Strings(lang, chain or gettext.NullTranslations(), tuple(dict.fromkeys(texts)))
 
 
-def _flatten(table: dict[str, object], prefix: str = "") -> dict[str, str]:
-    flat: dict[str, str] = {}
-    for key, value in table.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = str(value)
-    return flat
+def read_catalog(path: Path, display: Path) -> Catalog:
+    """Read a .po catalog, reporting a syntax error or a broken entry with its file and line."""
+    try:
+        with path.open("rb") as f:
+            catalog = read_po(f, domain=DOMAIN, abort_invalid=True)
+    except PoFileError as exc:
+        raise ConfigError(
+            f"invalid catalog entry: {str(exc).rsplit(' on ', 1)[0]}",
+            SourceLocation(display, exc.lineno + 1),  # Babel counts lines from 0
+            hint="check the quotes of msgid and msgstr lines; a tool such as Poedit keeps the format right",
+        ) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"cannot read catalog: {exc}", SourceLocation(display)) from None
+    for message, errors in catalog.check():
+        if errors:
+            raise ConfigError(
+                f'translation of "{message.id if isinstance(message.id, str) else message.id[0]}": {errors[0]}',
+                SourceLocation(display, message.lineno),
+                hint="keep the placeholders of the English text, such as %(n)s, in the translation",
+            )
+    return catalog
+
+
+def compile_catalog(catalog: Catalog) -> Translations:
+    """Compile a catalog as `pybabel compile` does, in memory; fuzzy translations are left out."""
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def _texts(catalog: Catalog) -> list[str]:
+    texts: list[str] = []
+    for message in catalog:
+        if not message.id:
+            continue  # the header
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        translated = [s for s in strings if s]
+        texts += translated or ([message.id] if isinstance(message.id, str) else list(message.id))
+    return texts
+
+
+def _display(path: Path, project_root: Path) -> Path:
+    return path.relative_to(project_root) if path.is_relative_to(project_root) else path
+
+
+# --- templates ------------------------------------------------------------------------------
+# The template functions look up `strings` in the context they are called from, so a page that
+# shows several languages can include a part with `{% with strings = other %}`. Jinja's
+# i18n extension wraps them "newstyle": the result is escaped like any output and filled in with
+# %(name)s placeholders: _("Original language: %(language)s", language=doc.original_name).
+
+
+def _strings_of(context: Context) -> Strings:
+    strings = context.get("strings")
+    if not isinstance(strings, Strings):
+        raise ValueError("this template has no `strings` for _(…); pass them in its context")
+    return strings
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return _strings_of(context).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return _strings_of(context).ngettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context: Context, message_context: str, message: str) -> str:
+    return _strings_of(context).pgettext(message_context, message)
+
+
+@pass_context
+def _npgettext(context: Context, message_context: str, singular: str, plural: str, n: int) -> str:
+    return _strings_of(context).npgettext(message_context, singular, plural, n)
+
+
+def install_gettext(env: Any) -> None:
+    """Give a Jinja2 environment (with the i18n extension) `_`, gettext and friends over `strings`."""
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext)
 
 
 class Digits(enum.Enum):

@@ -1,15 +1,17 @@
 """Render: a `Document` → a `RenderedPage` (full HTML) through the Jinja2 layouts.
 
-Templates are looked up brand first, then base (`layouts/<brand>/templates`, `layouts/base/...`);
-stylesheets are layered the same way (base first, the brand's after it so it can override).
-Autoescaping is on and undefined variables are errors: a template mistake never silently prints
-an empty string. Front matter values reach templates as data, never as template source.
+A brand inherits from base: templates are looked up brand first, then base
+(`layouts/<brand>/templates`, `layouts/base/...`); stylesheets are layered base first, the
+brand's after it so it can override; UI strings come from the brand's catalogs, then base's;
+brand.toml settings (brand.py) are the brand's over base's. Autoescaping is on and undefined
+variables are errors: a template mistake never silently prints an empty string. Front matter
+values reach templates as data, never as template source.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,48 +19,14 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__
-from .config import Project, check_table, did_you_mean, read_toml
+from .brand import BrandSettings, load_brand_settings
+from .config import Project, did_you_mean
 from .direction import isolate_text, language_direction
 from .errors import ConfigError, TemplateError
-from .i18n import Digits, language_name, load_strings, locale_of, long_date
+from .i18n import Strings, install_gettext, language_name, load_strings, locale_of, long_date
 from .model import Document, RenderedPage, SourceLocation
 
 BASE = "base"
-
-
-@dataclass(frozen=True, slots=True)
-class BrandSettings:
-    """What a brand.toml may set."""
-
-    name: str
-    """The brand's display name."""
-    digits: Digits = Digits.LATIN
-    """Digits for Arabic documents' folios, contents, list numbers and note markers."""
-
-    def digits_for(self, lang: str) -> Digits:
-        """Return the digits a document in `lang` uses: the brand's choice applies to Arabic only."""
-        return self.digits if lang.split("-")[0] == "ar" else Digits.LATIN
-
-
-_BRAND_KEYS = {"name": str, "digits": str}
-
-
-def load_brand_settings(dirs: list[Path], project: Project) -> BrandSettings:
-    """Merge brand.toml files, base first; report unknown keys and bad values with the file."""
-    merged: dict[str, Any] = {}
-    for folder in reversed(dirs):
-        path = folder / "brand.toml"
-        if not path.is_file():
-            continue
-        display = project.relative(path)
-        data = read_toml(path, display)
-        problems = check_table(data, _BRAND_KEYS)
-        if "digits" in data and data["digits"] not in {d.value for d in Digits}:
-            problems.append(f'"digits" must be "latn" (0-9) or "arab" (٠-٩), not {data["digits"]!r}')
-        if problems:
-            raise ConfigError("; ".join(problems), SourceLocation(display))
-        merged.update(data)
-    return BrandSettings(name=merged.get("name", "publish"), digits=Digits(merged.get("digits", "latn")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +43,8 @@ class Layouts:
     """The project the layouts belong to."""
     settings: BrandSettings
     """The brand's settings from brand.toml, base values first, overridden by the brand's."""
+    _strings: dict[str, Strings] = field(default_factory=dict, compare=False, repr=False)
+    """UI strings loaded so far, by language (catalogs are read once per build)."""
 
     def stylesheets(self, medium: str) -> list[Path]:
         """Return the CSS files for a medium ("print" or "screen"), base first."""
@@ -86,9 +56,11 @@ class Layouts:
                     found.append(path)
         return found
 
-    def strings(self, lang: str) -> dict[str, str]:
-        """Return the UI strings for a language."""
-        return load_strings(list(self.dirs), lang, self.project.root)
+    def strings(self, lang: str) -> Strings:
+        """Return the UI strings for a language: the brand's catalogs, then base's."""
+        if lang not in self._strings:
+            self._strings[lang] = load_strings(list(self.dirs), lang, self.project.root)
+        return self._strings[lang]
 
 
 def load_layouts(project: Project, brand: str) -> Layouts:
@@ -110,13 +82,24 @@ def load_layouts(project: Project, brand: str) -> Layouts:
                 hint=did_you_mean(brand, brands) or f"brands in layouts/: {', '.join(sorted(brands))}",
             )
         dirs.insert(0, folder)
+    settings = load_brand_settings(dirs, project)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d / "templates") for d in dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    return Layouts(brand, tuple(dirs), env, project, load_brand_settings(dirs, project))
+    install_gettext(env)
+    # What every template of this brand may use: its name, logo and the CSS its settings make
+    # (checked values only: colours as #rrggbb, family names without quotes or brackets).
+    env.globals["brand"] = {
+        "name": settings.name,
+        "logo": settings.logo.as_uri() if settings.logo else None,
+        "print_css": Markup(settings.css("print")),
+        "screen_css": Markup(settings.css("screen")),
+    }
+    return Layouts(brand, tuple(dirs), env, project, settings)
 
 
 def document_context(doc: Document, medium: str = "screen") -> dict[str, Any]:
@@ -173,7 +156,6 @@ def render_print_page(doc: Document, layouts: Layouts, out_path: Path) -> Render
         "strings": layouts.strings(doc.source.lang),
         "stylesheets": [path.as_uri() for path in layouts.stylesheets("print")],
         "print": {"counter_style": digits.counter_style, "toc_levels": TOC_LEVELS},
-        "brand": {"name": layouts.settings.name},
     }
     html = render_template(layouts, "print.html.j2", context)
     return RenderedPage(html, doc.source.lang, doc.direction, out_path, doc.source.path.as_uri(), doc.source)
@@ -196,7 +178,16 @@ def render_template(layouts: Layouts, name: str, context: dict[str, Any]) -> str
         raise TemplateError(
             str(exc.message),
             _template_location(layouts, filename, line),
-            hint="check the variable's spelling; templates can use doc, page, site, strings",
+            hint="check the variable's spelling; templates can use doc, page, site, brand, strings and _(…)",
+        ) from None
+    except KeyError as exc:  # a UI string's %(name)s placeholder given no value
+        filename, line = _template_frame(sys.exc_info()[2])
+        if filename is None:
+            raise
+        raise TemplateError(
+            f"the UI string's placeholder %({exc.args[0]})s has no value",
+            _template_location(layouts, filename, line),
+            hint=f'give it one: _("… %({exc.args[0]})s …", {exc.args[0]}=…)',
         ) from None
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
         filename, line = _template_frame(sys.exc_info()[2])

@@ -12,13 +12,14 @@ The CSV next to the briefing has a header row and these columns (only `name` is 
 
 Each name is isolated with its own direction and language, so a bilingual entry reads right in
 every document. The count line ("Statement signed by 948 individuals and 27 organisations:")
-comes from the layout's strings with the language's plural forms from Babel (Arabic has six).
+comes from the layout's catalogs (`i18n.Strings`) with the language's plural forms (Arabic has six).
 The list keeps the file's order, or `sort=name` sorts it with the Unicode Collation Algorithm.
 """
 
 from __future__ import annotations
 
 import csv
+import gettext
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from markdown_it.token import Token
 
 from .direction import is_arabic, text_direction
 from .errors import SourceError
-from .i18n import Digits, locale_of, localize_digits
+from .i18n import Digits, Strings, locale_of, localize_digits
 from .model import Direction, SourceLocation
 
 KINDS = ("organisation", "individual")
@@ -85,24 +86,29 @@ def sort_by_name(people: list[Signatory]) -> list[Signatory]:
     return sorted(people, key=lambda p: collator.sort_key(p.name.casefold()))
 
 
-def count_line(organisations: int, individuals: int, lang: str, strings: dict[str, str], digits: Digits) -> str:
-    """Return the localised count line, with the language's plural forms."""
+def count_line(organisations: int, individuals: int, lang: str, strings: Strings | None, digits: Digits) -> str:
+    """Return the localised count line, with the language's plural forms (from its catalog)."""
+    if not isinstance(strings, Strings):  # parsed without a brand: the English messages
+        strings = Strings(lang, gettext.NullTranslations())
     locale = locale_of(lang)
 
-    def phrase(key: str, n: int) -> str:
-        prefix = f"signatories.{key}."
-        form = strings.get(prefix + locale.plural_form(n)) or strings.get(prefix + "other") or "{n}"
-        return form.format(n=localize_digits(format_decimal(n, locale=locale), digits))
+    def number(n: int) -> str:
+        return localize_digits(format_decimal(n, locale=locale), digits)
 
+    # Translators: how many people signed a statement; %(n)s is the number.
+    # Arabic has six forms, in Babel's order: [0] zero, [1] one, [2] two,
+    # [3] few (3-10), [4] other (100-102), [5] many (11-99).
+    people = strings.ngettext("%(n)s individual", "%(n)s individuals", individuals) % {"n": number(individuals)}
+    # Translators: how many organisations signed a statement, as above.
+    groups = strings.ngettext("%(n)s organisation", "%(n)s organisations", organisations) % {"n": number(organisations)}
     if individuals and organisations:
-        template = strings.get("signatories.count", "{individuals}, {organisations}:")
+        # Translators: %(individuals)s and %(organisations)s are the phrases above.
+        template = strings.gettext("Statement signed by %(individuals)s and %(organisations)s:")
     elif individuals:
-        template = strings.get("signatories.count_individuals", "{individuals}:")
+        template = strings.gettext("Statement signed by %(individuals)s:")
     else:
-        template = strings.get("signatories.count_organisations", "{organisations}:")
-    return template.format(
-        individuals=phrase("individuals", individuals), organisations=phrase("organisations", organisations)
-    )
+        template = strings.gettext("Statement signed by %(organisations)s:")
+    return template % {"individuals": people, "organisations": groups}
 
 
 def signatory_tokens(people: list[Signatory], count: str, base: Direction) -> list[Token]:

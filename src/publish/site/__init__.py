@@ -14,11 +14,13 @@ one), then `finish_site` writes what the pages share.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..i18n import language_name
 from ..model import Document
 from ..output import copy_file
+from ..render import Layouts
 from .cards import write_card
 from .catalogue import Catalogue, load_catalogue
 from .fonts import (
@@ -74,28 +76,31 @@ def copy_pdf(pdf: Path, doc: Document, site: Site) -> None:
     copy_file(pdf, site.root / doc.source.lang / doc.source.slug / pdf.name)
 
 
-def finish_site(pages: list[WebPage], catalogue: Catalogue, site: Site) -> list[Subset]:
-    """Write what the pages share: font subsets, social cards, the sitemap and the stylesheets."""
-    themes: dict[str, Theme] = {}
-    for page in pages:
-        if page.layouts.brand not in themes:
-            themes[page.layouts.brand] = load_theme(page.layouts)
-    subsets = _write_fonts(pages, catalogue, themes, site)
+def finish_site(pages: list[WebPage], catalogue: Catalogue, site: Site, brands: Iterable[Layouts] = ()) -> list[Subset]:
+    """Write what the pages share: font subsets, social cards, the sitemap and the stylesheets.
+
+    The fonts and stylesheets are written for the brands of `pages` and of `brands` (brands whose
+    pages an incremental build did not make again); the cards for `pages` only.
+    """
+    layouts_of = {layouts.brand: layouts for layouts in brands} | {page.layouts.brand: page.layouts for page in pages}
+    themes: dict[str, Theme] = {brand: load_theme(layouts) for brand, layouts in layouts_of.items()}
+    subsets = _write_fonts(layouts_of, catalogue, themes, site)
     for page in pages:
         if page.card is not None:
             write_card(page.card, themes[page.layouts.brand], site.root)
     write_sitemap(_sitemap_entries(catalogue), site.root, site.base_url)
-    _copy_assets(pages, site)
+    _copy_assets(list(layouts_of.values()), site)
     return subsets
 
 
-def _write_fonts(pages: list[WebPage], catalogue: Catalogue, themes: dict[str, Theme], site: Site) -> list[Subset]:
+def _write_fonts(
+    layouts_of: dict[str, Layouts], catalogue: Catalogue, themes: dict[str, Theme], site: Site
+) -> list[Subset]:
     """Subset each brand's fonts per language, to the text of the pages that load them.
 
     The pages are read back from the site folder, those of earlier builds included: building one
     briefing must not drop from the subsets a character that another briefing's page shows.
     """
-    layouts_of = {page.layouts.brand: page.layouts for page in pages}
     wanted: dict[str, tuple[set[str], list[str]]] = {}
     for path in sorted(site.root.rglob("*.html")):
         here = path.relative_to(site.root).as_posix()
@@ -154,16 +159,13 @@ def _sitemap_entries(catalogue: Catalogue) -> list[SitemapEntry]:
     return entries
 
 
-def _copy_assets(pages: list[WebPage], site: Site) -> None:
+def _copy_assets(brands: list[Layouts], site: Site) -> None:
     """Copy the web stylesheets of every brand used, and the fonts' licence beside the subsets."""
-    done: set[str] = set()
-    for page in pages:
-        layouts = page.layouts
-        if layouts.brand in done:
-            continue
-        done.add(layouts.brand)
+    for layouts in brands:
         for path, _ in web_stylesheets(layouts):
             copy_file(path, site.root / asset_path(layouts, path))
+        if layouts.settings.logo:  # brand.toml's logo, which the pages' headers show
+            copy_file(layouts.settings.logo, site.root / asset_path(layouts, layouts.settings.logo))
         fonts_dir = layouts.project.fonts_dir
         for pattern in LICENCES:
             for licence in sorted(fonts_dir.glob(pattern)):

@@ -183,6 +183,8 @@ class _Context:
                 "locale_alternates": [og_locale(lang) for lang in alternates if lang not in ("x-default", self.lang)],
             },
             "pdf": None,
+            # The brand's logo, copied with its stylesheets (brand.toml's logo).
+            "logo": self.href(asset_path(layouts, layouts.settings.logo)) if layouts.settings.logo else None,
             "base": None,
             "inline_styles": [],
             "robots": None,
@@ -265,19 +267,19 @@ def render_list_page(lang: str, catalogue: Catalogue, layouts: Layouts, site: Si
         direction=ctx.direction,
         brand_line="",
         path=f"{lang}/{CARD}",
-        subtitle=ctx.strings.get("briefings"),
+        subtitle=ctx.strings.gettext("Briefings"),
         detail=language_name(lang),
     )
     alternates = {other: page_path(other) for other in catalogue.languages} | {"x-default": HOME}
     context = ctx.build(
         kind="list",
-        title=f"{ctx.strings.get('briefings', '')} · {site.title}",
+        title=f"{ctx.strings.gettext('Briefings')} · {site.title}",
         description=None,
         alternates=alternates,
         switcher=[ctx.language(other, page_path(other)) for other in catalogue.languages if other != lang],
         fonts=fonts,
         card=card.path,
-        card_alt=f"{site.title} · {ctx.strings.get('briefings', '')}",
+        card_alt=f"{site.title} · {ctx.strings.gettext('Briefings')}",
     )
     context["items"] = items
     return WebPage(here, _render(layouts, "list.html.j2", context, site, here), layouts, fonts, card)
@@ -302,8 +304,8 @@ def render_home_page(catalogue: Catalogue, layouts: Layouts, site: Site) -> WebP
     choices = [
         {
             **ctx.language(lang, page_path(lang)),
-            "label": layouts.strings(lang).get("briefings", ""),
-            "prompt": layouts.strings(lang).get("choose_language", ""),
+            "label": layouts.strings(lang).gettext("Briefings"),
+            "prompt": layouts.strings(lang).gettext("Choose a language"),
         }
         for lang in catalogue.languages
     ]
@@ -342,7 +344,7 @@ def render_not_found_page(catalogue: Catalogue, layouts: Layouts, site: Site) ->
         inline.append({"text": Markup(css), "media": media})
     context = ctx.build(
         kind="not-found",
-        title=f"{ctx.strings.get('not_found_title', '404')} · {site.title}",
+        title=f"{ctx.strings.gettext('Page not found')} · {site.title}",
         description=None,
         alternates={lang: page_path(lang) for lang in catalogue.languages},
         switcher=[ctx.language(lang, page_path(lang)) for lang in catalogue.languages if lang != first],

@@ -1,9 +1,10 @@
 """Theme: what a brand's stylesheets say about its fonts and colours, for the site's own tools.
 
-Input: the brand's screen stylesheets, base first (`Layouts.stylesheets("screen")`).
-Output: a `Theme`: the `@font-face` faces of its `fonts.css` files (the same declarations print
-uses, so web pages, PDFs and social cards share one set of fonts) and the custom properties of
-`:root` and `html:lang(…)` rules (colours and font stacks), in cascade order, brand over base.
+Input: the brand's screen stylesheets, base first (`Layouts.stylesheets("screen")`), and its
+brand.toml settings (`Layouts.settings`). Output: a `Theme`: the `@font-face` faces of its
+`fonts.css` files and of brand.toml's [fonts.faces] (the same faces print uses, so web pages, PDFs
+and social cards share one set of fonts) and the custom properties of `:root` and `html:lang(…)`
+rules (colours and font stacks), in cascade order: base, the brand's CSS, then brand.toml.
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ def load_theme(layouts: Layouts) -> Theme:
     faces: dict[tuple[str, int, str], Face] = {}
     properties: dict[str, str] = {}
     lang_properties: dict[str, dict[str, str]] = {}
+    settings = layouts.settings
+    for declared in settings.faces:  # [fonts.faces] of brand.toml
+        face = _file_face(declared.family, declared.weight, declared.style, declared.path)
+        faces[(face.family, face.weight, face.style)] = face
     for css in layouts.stylesheets("screen"):
         display = layouts.project.relative(css)
         rules = tinycss2.parse_stylesheet(css.read_text(encoding="utf-8"), skip_comments=True, skip_whitespace=True)
@@ -117,6 +122,10 @@ def load_theme(layouts: Layouts) -> Theme:
                     properties.update(_custom_properties(rule))
                 elif match := _LANG_RULE.match(selector):
                     lang_properties.setdefault(match.group(1), {}).update(_custom_properties(rule))
+    # brand.toml's colours and stacks come after the stylesheets in every page, so they win.
+    properties.update(settings.properties())
+    for lang, values in settings.lang_properties().items():
+        lang_properties.setdefault(lang, {}).update(values)
     return Theme(layouts.brand, tuple(faces.values()), properties, lang_properties)
 
 
@@ -143,13 +152,16 @@ def _face(rule: tinycss2.ast.AtRule, css: Path, display: Path) -> Face | None:
     if not path.is_file():
         raise ConfigError(f'font file "{url}" of "{family}" not found', location, hint="fonts live in fonts/")
     try:
-        codepoints = frozenset(TTFont(path, lazy=True).getBestCmap() or {})
+        return _file_face(family, _weight(values.get("font-weight", [])), _style(values.get("font-style", [])), path)
     except (TTLibError, OSError) as exc:
         raise ConfigError(f'cannot read font file "{url}": {exc}', location) from None
+
+
+def _file_face(family: str, weight: int, style: str, path: Path) -> Face:
+    """Read a font file's code points into a Face."""
+    codepoints = frozenset(TTFont(path, lazy=True).getBestCmap() or {})
     group = "arab" if _ARABIC_LETTER in codepoints and _LATIN_LETTER not in codepoints else "latn"
-    return Face(
-        family, _weight(values.get("font-weight", [])), _style(values.get("font-style", [])), path, group, codepoints
-    )
+    return Face(family, weight, style, path, group, codepoints)
 
 
 def _first_url(tokens: list) -> str | None:

@@ -1,0 +1,249 @@
+"""Workers: rendered print pages → PDFs, in a pool of processes that each hold one WeasyPrint.
+
+The build renders each page's HTML itself and hands it here; `Typesetting` typesets it in the
+calling process (`jobs=1`) or in a pool of worker processes sized to the cores and the memory.
+WeasyPrint is imported in the workers only (their fork server preloads it once), so the process
+running the build stays small and a build with nothing to typeset never imports it.
+
+Each job comes back as a `Typeset`: the PDF's path or the error, every warning logged while it
+was made (the build logs them again, so they reach the command line and `--strict`), the files
+it read and the native libraries that drew it (for the cache), and the worker's peak memory.
+A worker that crashes (a segfault in a native library, the kernel's out-of-memory killer) breaks
+the pool: the jobs that were in flight are then typeset again one by one, each in a pool of its
+own, so only the job that crashes its worker again fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import resource
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cache import capture_warnings, native_libraries, reading
+from .errors import PublishError, TypesetError
+from .model import RenderedPage, SourceLocation
+
+logger = logging.getLogger(__name__)
+
+WORKER_MEMORY = 500 * 2**20
+"""Memory to count per worker when sizing the pool: a long briefing peaks at about 300 MB."""
+ENVIRONMENT = ("SOURCE_DATE_EPOCH",)
+"""Variables the typesetter reads, passed with every job: a worker's own may be older."""
+
+
+@dataclass(frozen=True, slots=True)
+class TypesetterSettings:
+    """What every PDF of a build is typeset with."""
+
+    allowed_roots: tuple[Path, ...]
+    """Folders the typesetter may read files from."""
+    project_root: Path
+    """The project, for messages."""
+    pdf_variant: str | None
+    """WeasyPrint's PDF variant, or None."""
+    allowed_hosts: frozenset[str]
+    """Hosts it may fetch from."""
+
+
+@dataclass(frozen=True, slots=True)
+class TypesetJob:
+    """One PDF to make."""
+
+    page: RenderedPage
+    """The print page's HTML and where the PDF goes."""
+    substitutes: dict[Path, Path]
+    """Briefing images → their print renditions."""
+    environment: dict[str, str] = field(default_factory=dict)
+    """The build's values of `ENVIRONMENT`."""
+
+
+@dataclass(slots=True)
+class Typeset:
+    """What became of one job."""
+
+    key: str
+    """The job's name, as the build gave it."""
+    path: Path | None = None
+    """The PDF written, or None."""
+    error: PublishError | None = None
+    """Why no PDF was written."""
+    warnings: list[list] = field(default_factory=list)
+    """[logger, level, message] of each warning logged while typesetting."""
+    reads: list[str] = field(default_factory=list)
+    """Files read while typesetting (stylesheets, fonts, images)."""
+    libraries: list[str] = field(default_factory=list)
+    """Native libraries the worker draws text with."""
+    peak_memory: int = 0
+    """The worker's peak resident memory so far, in bytes."""
+    relayed: bool = False
+    """Made in another process: its warnings were not logged here yet."""
+
+
+def default_jobs(tasks: int) -> int:
+    """Return how many workers to start: one per core, fewer when memory is short, never more than tasks."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    available = _available_memory()
+    by_memory = max(1, available // WORKER_MEMORY) if available else cores
+    return max(1, min(cores, by_memory, tasks))
+
+
+def _available_memory() -> int | None:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+class Typesetting:
+    """Typesets the jobs it is given, in this process (`jobs=1`) or in a pool of `jobs` workers.
+
+    `run` is what a worker runs for each job (tests give one that crashes on purpose).
+    """
+
+    def __init__(self, settings: TypesetterSettings, jobs: int, run: Callable[..., Typeset] | None = None):
+        self.settings = settings
+        self.jobs = jobs
+        self.run = run or typeset_job
+        self._done: list[Typeset] = []
+        self._pending: dict[Future, tuple[str, TypesetJob]] = {}
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, key: str, job: TypesetJob) -> None:
+        """Start typesetting a page (in this process: typeset it now)."""
+        if self.jobs == 1:
+            self._done.append(self.run(self.settings, key, job))
+            return
+        if self._pool is None:
+            self._pool = _start_pool(self.jobs)
+        try:
+            self._pending[self._pool.submit(self.run, self.settings, key, job)] = (key, job)
+        except BrokenProcessPool:
+            future: Future = Future()
+            future.set_exception(BrokenProcessPool("the pool broke before the job started"))
+            self._pending[future] = (key, job)
+
+    def results(self) -> Iterator[Typeset]:
+        """Yield every job's outcome, each as soon as it is known."""
+        yield from self._done
+        self._done = []
+        from concurrent.futures import as_completed
+
+        crashed: list[tuple[str, TypesetJob]] = []
+        for future in as_completed(list(self._pending)):
+            key, job = self._pending.pop(future)
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                crashed.append((key, job))
+                continue
+            outcome.relayed = True
+            yield outcome
+        self.close()
+        # Which job crashed its worker is not known: try each again alone.
+        for key, job in crashed:
+            outcome = _alone(self.run, self.settings, key, job)
+            outcome.relayed = True
+            yield outcome
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _start_pool(jobs: int, initializer=None) -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        # Imported once in the fork server, before any worker is forked from it.
+        context.set_forkserver_preload(["weasyprint", "publish.typeset"])
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=initializer)
+
+
+def _alone(run: Callable[..., Typeset], settings: TypesetterSettings, key: str, job: TypesetJob) -> Typeset:
+    """Typeset one job in a pool of its own; report a crash of its worker as its error."""
+    pool = _start_pool(1)
+    try:
+        return pool.submit(run, settings, key, job).result()
+    except BrokenProcessPool:
+        source = job.page.source
+        location = SourceLocation(_display(source.path, settings.project_root)) if source else None
+        return Typeset(
+            key,
+            error=TypesetError(
+                "the PDF typesetter crashed on this document (its worker process died)",
+                location,
+                hint="run again with --jobs 1 --debug to see where; a very long document may need more memory",
+            ),
+        )
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _display(path: Path, root: Path) -> Path:
+    return path.relative_to(root) if path.is_relative_to(root) else path
+
+
+# One typesetter per process and settings: its font configuration is made once and serves every
+# PDF the process typesets (in a worker, for the whole build).
+_typesetters: dict[TypesetterSettings, object] = {}
+
+
+def typeset_job(settings: TypesetterSettings, key: str, job: TypesetJob) -> Typeset:
+    """Typeset one page (in whichever process runs this); never raises for a bad document."""
+    from .typeset import Typesetter
+
+    outcome = Typeset(key)
+    saved = {name: os.environ.get(name) for name in ENVIRONMENT}
+    _set_environment(job.environment)
+    try:
+        with capture_warnings() as warnings, reading() as reads:
+            try:
+                typesetter = _typesetters.get(settings)
+                if typesetter is None:
+                    typesetter = Typesetter(
+                        list(settings.allowed_roots),
+                        settings.project_root,
+                        settings.pdf_variant,
+                        settings.allowed_hosts,
+                    )
+                    _typesetters[settings] = typesetter
+                outcome.path = typesetter.typeset(job.page, job.substitutes)  # type: ignore[attr-defined]
+            except PublishError as exc:
+                outcome.error = exc
+            except Exception as exc:  # a bug or a library failure: fail this PDF only
+                source = job.page.source
+                location = SourceLocation(_display(source.path, settings.project_root)) if source else None
+                outcome.error = TypesetError(f"typesetting failed: {type(exc).__name__}: {exc}", location)
+    finally:
+        _set_environment(saved)
+    outcome.warnings = warnings
+    outcome.reads = sorted(reads)
+    outcome.libraries = native_libraries()
+    outcome.peak_memory = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    return outcome
+
+
+def _set_environment(values: dict[str, str | None]) -> None:
+    for name in ENVIRONMENT:
+        value = values.get(name)
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def job_environment() -> dict[str, str]:
+    """Return this process's values of the variables the typesetter reads."""
+    return {name: os.environ[name] for name in ENVIRONMENT if name in os.environ}

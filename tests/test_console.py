@@ -1,0 +1,68 @@
+"""What the command line prints: a summary table, plain off a terminal, coloured with a bar on one."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from publish import BuildResult
+from publish.console import BuildReport, Verbosity
+from publish.model import OutputFormat
+from publish.progress import Delivered, Output, Planned
+
+from .test_brands import new_project, write
+
+
+def publish(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "publish", *args], cwd=root, capture_output=True, text=True)
+
+
+def test_build_summary_off_a_terminal_is_plain_text(tmp_path: Path) -> None:
+    root = new_project(tmp_path)
+    write(root, "briefings/one/en.md", "---\ntitle: One\n---\n\nText.\n")
+    write(root, "briefings/two/en.md", "---\ntitle: [broken\n---\n\nText.\n")
+    first = publish(root, "build", "--format", "html")
+    assert first.returncode == 1
+    assert "\x1b[" not in first.stderr  # no colours in a log or a pipe
+    lines = first.stderr.splitlines()
+    assert any(line.split()[:4] == ["build/site/en/one/index.html", "one", "en", "built"] for line in lines), lines
+    assert any(line.split()[:4] == ["briefings/two/en.md", "two", "en", "failed"] for line in lines), lines
+    assert any(line.startswith("briefings/two/en.md:2: invalid YAML") for line in lines)
+    assert "publish: 1 built, 0 unchanged, 1 failed in " in first.stderr
+
+    again = publish(root, "build", "--format", "html")
+    assert "publish: 0 built, 1 unchanged, 1 failed in " in again.stderr
+    assert "build/site/en/one/index.html" not in again.stderr  # unchanged outputs: only counted
+    verbose = publish(root, "build", "--format", "html", "--verbose")
+    assert any(
+        line.split()[:4] == ["build/site/en/one/index.html", "one", "en", "unchanged"]
+        for line in verbose.stderr.splitlines()
+    )
+    quiet = publish(root, "-q", "build", "--format", "html")
+    assert quiet.stderr.splitlines() == [
+        "briefings/two/en.md:2: invalid YAML in front matter: expected ',' or ']', but got '<stream end>'",
+        '  hint: quote values that contain ": " or start with a special character',
+        "publish: 1 error(s); the other outputs were built",
+    ]
+
+
+def test_on_a_terminal_a_progress_bar_names_the_output_and_the_summary_has_colours() -> None:
+    stream = io.StringIO()
+    console = Console(file=stream, force_terminal=True, width=100, color_system="standard")
+    pdf, page = Output("we-exist-2020", "ar", OutputFormat.PDF), Output("we-exist-2020", "ar", OutputFormat.HTML)
+    with BuildReport(console, Verbosity.NORMAL, Path("/p")) as report:
+        report(Planned((pdf, page)))
+        report(Delivered(Path("/p/build/pdf/we-exist-2020.ar.pdf"), made=True))
+        shown = stream.getvalue()
+        report(Delivered(Path("/p/build/site/ar/we-exist-2020/index.html"), made=False))
+
+    report.summary(BuildResult())
+    assert "1/2" in shown and "we-exist-2020 · ar · PDF" in shown
+    out = stream.getvalue()
+    assert "\x1b[32mbuilt" in out  # green
+    assert "build/pdf/we-exist-2020.ar.pdf" in out
+    assert "1 built, 1 unchanged" in out

@@ -1,0 +1,115 @@
+"""UI strings: the gettext catalogs are complete, current, and used; nothing falls back to English."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
+
+from publish.config import load_project
+from publish.i18n import catalog_path
+from publish.render import load_layouts
+
+from .conftest import ROOT
+
+LOCALE = ROOT / "layouts" / "base" / "locale"
+TRANSLATED = ("ar", "fr")
+"""The languages whose pages must show no English UI string."""
+BRAND_CATALOGS = sorted(
+    p for p in (ROOT / "layouts").glob("*/locale/*/LC_MESSAGES/messages.po") if "base" not in p.parts
+)
+
+
+def catalog(path: Path):
+    with path.open("rb") as f:
+        return read_po(f)
+
+
+def ids(messages) -> set[str]:
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in messages if m.id}
+
+
+def test_the_template_catalog_is_current() -> None:
+    """Every message the templates and the code mark is in messages.pot, and nothing else (`make strings`)."""
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+
+    def inside(folder: str) -> bool:
+        relative = Path(folder).resolve().relative_to(ROOT)
+        return relative.parts[0] in ("src", "layouts") and not relative.name.startswith((".", "_"))
+
+    extracted = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT, method_map, options_map, directory_filter=inside
+    ):
+        extracted.add(message if isinstance(message, str) else message[0])
+    assert extracted == ids(catalog(LOCALE / "messages.pot")), "run `make strings`"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_arabic_and_french_translate_every_message_in_every_plural_form(lang: str) -> None:
+    template = ids(catalog(LOCALE / "messages.pot"))
+    translations = catalog(catalog_path(LOCALE.parent, lang))
+    assert ids(translations) == template, "run `make strings`, then translate the new messages"
+    forms = get_plural(lang).num_plurals
+    for message in translations:
+        if not message.id:
+            continue
+        assert not message.fuzzy, f"{lang}: fuzzy (unchecked) translation of {message.id!r}"
+        if isinstance(message.id, tuple):
+            assert len(message.string) == forms and all(message.string), f"{lang}: plural forms of {message.id!r}"
+        else:
+            assert message.string, f"{lang}: {message.id!r} is not translated"
+    assert translations.plural_forms == get_plural(lang).plural_forms  # Babel's rules, six for Arabic
+
+
+@pytest.mark.parametrize("path", BRAND_CATALOGS, ids=lambda p: "/".join(p.relative_to(ROOT).parts[1:4:2]))
+def test_brand_catalogs_override_known_messages_in_every_language(path: Path) -> None:
+    template = ids(catalog(LOCALE / "messages.pot"))
+    overrides = ids(m for m in catalog(path) if m.string)
+    assert overrides <= template, f"{path.relative_to(ROOT)} translates messages no template uses"
+    # A brand that rewords a message rewords it for every language it ships, not just one.
+    brand = path.parents[3]
+    for lang in ("en", *TRANSLATED):
+        assert overrides <= ids(m for m in catalog(catalog_path(brand, lang)) if m.string), (brand.name, lang)
+
+
+def _visible_text(html: str) -> str:
+    """The page's text and attribute values, without the briefing's own body (written by people)."""
+    html = re.sub(r'<div class="briefing-body">.*</article>', "", html, flags=re.S)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", html, flags=re.S)
+    attributes = " ".join(re.findall(r'(?:aria-label|alt|title|content)="([^"]*)"', html))
+    return re.sub(r"<[^>]+>", " ", html) + " " + attributes
+
+
+def test_no_ui_string_falls_back_to_english_in_arabic_or_french_pages(built: Path) -> None:
+    messages = ids(catalog(LOCALE / "messages.pot"))
+    # The words of each message outside its placeholders, e.g. "Original language:" and "Contents".
+    english = {part.strip() for m in messages for part in re.split(r"%\(\w+\)s", m) if len(part.strip()) > 3}
+    english -= {"PDF"}  # the same word in every language
+    checked = 0
+    for lang in TRANSLATED:
+        for page in sorted((built / "site" / lang).rglob("index.html")):
+            text = _visible_text(page.read_text(encoding="utf-8"))
+            found = [word for word in english if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text)]
+            assert not found, f"{page.relative_to(built)} shows {found}"
+            checked += 1
+    assert checked >= 8
+    # And the other way round: the pages do show the translations.
+    arabic = (built / "site" / "ar" / "we-exist-2020" / "index.html").read_text(encoding="utf-8")
+    assert "تنزيل ملف PDF" in arabic and "انتقل إلى المحتوى" in arabic
+
+
+def test_strings_fall_back_from_the_brand_to_base_to_english() -> None:
+    project = load_project(ROOT)
+    festival, alliance = load_layouts(project, "syrien-nest-fait"), load_layouts(project, "we-exist")
+    assert festival.strings("ar").gettext("Contents") == "البرنامج"  # the brand's own wording
+    assert festival.strings("ar").gettext("Download PDF") == "تنزيل ملف PDF"  # base's
+    assert alliance.strings("ar").gettext("Contents") == "المحتويات"
+    assert alliance.strings("de").gettext("Contents") == "Contents"  # no German catalog: as written
+    assert alliance.strings("ar").ngettext("%(n)s individual", "%(n)s individuals", 11) == "%(n)s شخصًا"

@@ -1,0 +1,112 @@
+"""`publish serve` end to end, in Chromium: edits reload the page, a broken file shows an overlay
+naming file and line, fixing it recovers, a brand's colour changes live, the PDF follows."""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import pdftotext
+from .test_brands import new_project, write
+from .test_site_browser import browser  # noqa: F401 (the fixture)
+
+WAIT = 20_000
+"""Milliseconds to wait for a reload, an overlay or a colour: each takes well under a second."""
+PDF_WAIT = 60_000
+"""Milliseconds to wait for the background PDF."""
+
+FIRST = "---\ntitle: Live preview\n---\n\n## First section\n\nThe first words.\n"
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """A small project being served: one briefing in a brand of its own. Yields (root, page URL)."""
+    root = new_project(tmp_path)
+    write(root, "layouts/live/css/common.css", ":root { --color-accent: #0a6e4f; }\n")
+    write(root, "briefings/live/briefing.toml", 'brand = "live"\n')
+    write(root, "briefings/live/en.md", FIRST)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "publish", "--verbose", "serve", "briefings/live", "--port", "0"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "serve.log").open("w"),
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    try:
+        try:
+            line = lines.get(timeout=60)
+        except queue.Empty:
+            pytest.fail("publish serve printed no address within a minute")
+        assert line.startswith("Serving http://127.0.0.1:"), line
+        yield root, line.split()[1]
+    finally:
+        # What the server said (pytest shows it when the test fails).
+        print((tmp_path / "serve.log").read_text())
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail("publish serve did not stop on SIGTERM")
+    assert process.returncode == 0
+
+
+def test_serve_reloads_shows_errors_recovers_and_follows_the_brand(served, browser) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    root, url = served
+    source = root / "briefings" / "live" / "en.md"
+    assert url.endswith("/en/live/")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    started = time.monotonic()
+    try:
+        page.goto(url)
+        body, overlay, h2 = page.locator(".briefing-body"), page.locator("#publish-overlay"), page.locator("h2").first
+        expect(body).to_contain_text("The first words.")
+        expect(h2).to_have_css("color", "rgb(10, 110, 79)")
+
+        # An edit: the page reloads by itself with the new text.
+        source.write_text(FIRST.replace("The first words.", "Words written later."), encoding="utf-8")
+        expect(body).to_contain_text("Words written later.", timeout=WAIT)
+
+        # Broken front matter: the page stays, under an overlay naming the file and line.
+        source.write_text("---\ntitle: [unclosed\n---\n\nWords written later.\n", encoding="utf-8")
+        expect(overlay).to_be_visible(timeout=WAIT)
+        expect(overlay).to_contain_text("briefings/live/en.md:", timeout=WAIT)
+        assert "invalid YAML in front matter" in overlay.inner_text()
+
+        # Fixed: the overlay goes and the page shows the fixed text.
+        source.write_text(FIRST.replace("The first words.", "Fixed and back."), encoding="utf-8")
+        expect(body).to_contain_text("Fixed and back.", timeout=WAIT)
+        expect(overlay).to_be_hidden(timeout=WAIT)
+
+        # A designer changes the brand's accent colour: the headings follow.
+        write(root, "layouts/live/css/common.css", ":root { --color-accent: #6b2d8f; }\n")
+        expect(h2).to_have_css("color", "rgb(107, 45, 143)", timeout=WAIT)
+        edits = time.monotonic() - started
+
+        # The PDF beside the page, typeset in the background from the latest text.
+        badge = page.locator("#publish-pdf-toggle")
+        expect(badge).to_have_attribute("data-state", "ready", timeout=PDF_WAIT)
+        badge.click()
+        expect(page.locator("#publish-pdf")).to_be_visible()
+        assert page.locator("#publish-pdf iframe").get_attribute("src").startswith("live.en.pdf?v=")
+    finally:
+        context.close()
+    with urllib.request.urlopen(url + "live.en.pdf") as response:
+        assert response.headers["Content-Type"] == "application/pdf"
+        pdf = response.read()
+    path = root / "preview.pdf"
+    path.write_bytes(pdf)
+    assert "Fixed and back." in pdftotext(path)
+    assert edits < 30, f"the four edits took {edits:.1f} s"
