@@ -15,11 +15,12 @@ reused and what failed; the caller (the CLI, CI, a test) decides what to do abou
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,18 +93,9 @@ def build(
     `progress` is told which outputs are planned, then each one as it is made or reused.
     """
     result = BuildResult()
-    counter = _WarningCollector(result.warnings)
-    package_logger = logging.getLogger("publish")
-    package_logger.addHandler(counter)
-    try:
+    with _collecting_warnings(result, strict):
         options = _Options(frozenset(formats), tuple(langs), pdf_variant, force, jobs, _check_shard(shard))
         _build(result, paths, out, project_root, options, progress)
-    finally:
-        package_logger.removeHandler(counter)
-    if strict and result.warnings:
-        result.errors.append(
-            PublishError(f"{len(result.warnings)} warning(s), and warnings are errors here (--strict)")
-        )
     return result
 
 
@@ -120,10 +112,7 @@ def lint(
     from .images import locate_images
 
     result = BuildResult()
-    counter = _WarningCollector(result.warnings)
-    package_logger = logging.getLogger("publish")
-    package_logger.addHandler(counter)
-    try:
+    with _collecting_warnings(result, strict):
         project = load_project(Path(project_root) if project_root else None)
         briefings = _load(project, [Path(p) for p in paths] if paths else None, tuple(langs), result)
         layouts = _Layouts(project)
@@ -136,12 +125,6 @@ def lint(
         for briefing in briefings:
             for warning in compare_translations([d for b, d in checked if b is briefing], project.root):
                 logger.warning("%s", warning)
-    finally:
-        package_logger.removeHandler(counter)
-    if strict and result.warnings:
-        result.errors.append(
-            PublishError(f"{len(result.warnings)} warning(s), and warnings are errors here (--strict)")
-        )
     return result
 
 
@@ -157,48 +140,71 @@ def build_pair(
 
     Written to <out>/pdf/<slug>.<lang>+<lang>.pdf; a right-to-left language takes the right column.
     """
+    result = BuildResult()
+    with _collecting_warnings(result, strict=False):
+        try:
+            _build_pair(result, path, langs, out, project_root, pdf_variant)
+        except PublishError as exc:
+            _fail(result, exc)
+    return result
+
+
+def _build_pair(
+    result: BuildResult,
+    path: Path | str,
+    langs: tuple[str, str],
+    out: Path | str | None,
+    project_root: Path | str | None,
+    pdf_variant: str | None,
+) -> None:
     from .bilingual import render_pair_page
     from .images import prepare_images
     from .typeset import Typesetter
 
-    result = BuildResult()
-    counter = _WarningCollector(result.warnings)
-    package_logger = logging.getLogger("publish")
-    package_logger.addHandler(counter)
-    try:
-        project = load_project(Path(project_root) if project_root else None)
-        out_dir = Path(out).resolve() if out else project.root / "build"
-        (folder,) = discover(project, [Path(path)])
-        briefing = load_briefing(folder, project, tuple(langs))
-        for exc in briefing.errors:
-            _fail(result, exc)
-        missing = [lang for lang in langs if lang not in {s.lang for s in briefing.sources}]
-        if missing or result.errors:
-            if missing:
-                _fail(result, PublishError(f"{folder.name} has no {' or '.join(missing)} version to pair"))
-            return result
-        layouts = _Layouts(project)
-        by_lang = {s.lang: s for s in briefing.sources}
-        docs = []
-        for lang in langs:
-            doc = _parse_source(briefing, by_lang[lang], layouts)
-            _check_document(doc, _coverage(project), project)
-            docs.append(doc)
-        substitutes: dict[Path, Path] = {}
-        for doc in docs:
-            for image in prepare_images(doc, out_dir / ".cache" / "images", project.root):
-                substitutes[image.original] = image.print_path
-        target = out_dir / "pdf" / f"{briefing.slug}.{langs[0]}+{langs[1]}.pdf"
-        page = render_pair_page(docs[0], docs[1], layouts.for_document(briefing, docs[0]), target)
-        roots = [project.layouts_dir, project.fonts_dir, project.briefings_dir]
-        Typesetter(roots, project.root, pdf_variant, frozenset(project.allow_hosts)).typeset(page, substitutes)
-        result.outputs.append(target)
-        logger.info("built %s", project.relative(target))
-    except PublishError as exc:
+    project = load_project(Path(project_root) if project_root else None)
+    out_dir = Path(out).resolve() if out else project.root / "build"
+    (folder,) = discover(project, [Path(path)])
+    briefing = load_briefing(folder, project, tuple(langs))
+    for exc in briefing.errors:
         _fail(result, exc)
+    missing = [lang for lang in langs if lang not in {s.lang for s in briefing.sources}]
+    if missing or result.errors:
+        if missing:
+            _fail(result, PublishError(f"{folder.name} has no {' or '.join(missing)} version to pair"))
+        return
+    layouts = _Layouts(project)
+    by_lang = {s.lang: s for s in briefing.sources}
+    docs = []
+    for lang in langs:
+        doc = _parse_source(briefing, by_lang[lang], layouts)
+        _check_document(doc, _coverage(project), project)
+        docs.append(doc)
+    substitutes: dict[Path, Path] = {}
+    for doc in docs:
+        for image in prepare_images(doc, out_dir / ".cache" / "images", project.root):
+            substitutes[image.original] = image.print_path
+    target = out_dir / "pdf" / f"{briefing.slug}.{langs[0]}+{langs[1]}.pdf"
+    page = render_pair_page(docs[0], docs[1], layouts.for_document(briefing, docs[0]), target)
+    roots = [project.layouts_dir, project.fonts_dir, project.briefings_dir]
+    Typesetter(roots, project.root, pdf_variant, frozenset(project.allow_hosts)).typeset(page, substitutes)
+    result.outputs.append(target)
+    logger.info("built %s", project.relative(target))
+
+
+@contextlib.contextmanager
+def _collecting_warnings(result: BuildResult, strict: bool) -> Iterator[None]:
+    """Keep every warning publish logs meanwhile in `result`; with `strict`, fail on any."""
+    collector = _WarningCollector(result.warnings)
+    package_logger = logging.getLogger("publish")
+    package_logger.addHandler(collector)
+    try:
+        yield
     finally:
-        package_logger.removeHandler(counter)
-    return result
+        package_logger.removeHandler(collector)
+    if strict and result.warnings:
+        result.errors.append(
+            PublishError(f"{len(result.warnings)} warning(s), and warnings are errors here (--strict)")
+        )
 
 
 class _WarningCollector(logging.Handler):
