@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup build pdf html lint test release strings bench clean
+.PHONY: help setup build pdf html lint test release strings bench fidelity clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -13,8 +13,8 @@ $(STAMP): pyproject.toml scripts/system-deps tests/package.json tests/package-lo
 	scripts/system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
-# axe-core for the browser tests (tests/package-lock.json), and pdf.js for the coming text-fidelity
-# measurement: installed here, never while testing; pdf.js's optional canvas package is not needed.
+# axe-core for the browser tests and pdf.js for the text-fidelity tests (tests/package-lock.json):
+# installed here, never while testing; pdf.js's optional canvas package (for rendering) is not needed.
 	npm ci --prefix tests --no-audit --no-fund --ignore-scripts --omit=optional --loglevel=error
 	touch $(STAMP)
 
@@ -60,6 +60,13 @@ strings: $(STAMP)  ## update the UI string catalogs (layouts/base/locale) from t
 bench: $(STAMP)  ## time publish against bare WeasyPrint and Typst, cached, parallel and at scale (~15 min)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
+
+# Text fidelity: how many of the seed briefings' paragraphs come back exactly from the PDFs, per
+# language and reader (poppler's pdftotext, pdf.js as in Firefox, pypdf), and which do not
+# (tests/fidelity.py; tests/test_fidelity.py asserts the figures). FIDELITY="--plain" measures
+# WeasyPrint's own text drawing instead, for comparison; --help lists the options.
+fidelity: $(STAMP)  ## report how much of each briefing's text comes back out of its PDFs, per reader
+	$(BIN)/python -m tests.fidelity $(FIDELITY)
 
 clean:  ## remove build outputs (keeps the virtual environment)
 	rm -rf build dist .pytest_cache

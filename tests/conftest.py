@@ -42,13 +42,21 @@ def require_tool(name: str) -> str:
 
 
 def pdftotext(pdf: Path, *args: str) -> str:
-    """Return the text poppler's pdftotext extracts from a PDF."""
+    """Return the text poppler's pdftotext extracts from a PDF, without bidi controls.
+
+    poppler wraps right-to-left stretches in embedding marks (U+202A-U+202C), and publish.pdftext
+    writes direction marks (U+200E, U+200F) for poppler to put mixed-direction lines back in
+    order: invisible, they come out with the text (tests/fidelity.py removes them the same way).
+    """
     return subprocess.run(
         [require_tool("pdftotext"), "-enc", "UTF-8", *args, str(pdf), "-"],
         check=True,
         capture_output=True,
         text=True,
-    ).stdout
+    ).stdout.translate(_BIDI_CONTROLS)
+
+
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
 def squash(text: str) -> str:

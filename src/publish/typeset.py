@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from . import pdftext
 from .errors import TypesetError
 from .model import RenderedPage, SourceLocation
 from .output import atomic_write_bytes
@@ -42,6 +43,11 @@ class Typesetter:
                 f'unknown PDF variant "{pdf_variant}"',
                 hint=f"choose one of {', '.join(VARIANTS)}, or 'none' for a plain PDF",
             )
+        # Text that copies out in logical order from poppler and pdf.js (Arabic above all).
+        try:
+            pdftext.install()
+        except pdftext.WeasyPrintVersionError as exc:
+            raise TypesetError(str(exc), hint="see docs/weasyprint-arabic-text.md") from exc
         self._weasyprint = weasyprint
         self.pdf_variant = pdf_variant
         self.font_config = FontConfiguration()
