@@ -52,6 +52,36 @@ def test_parallel_and_serial_pdfs_are_byte_identical(project: Path, tmp_path: Pa
     assert parallel.peak_memory > 0
 
 
+def test_parallel_and_serial_builds_make_the_same_site(project: Path, tmp_path: Path) -> None:
+    # Font subsets and social cards are made in the workers in a parallel build: same bytes.
+    serial = build(project_root=project, out=tmp_path / "serial", jobs=1)
+    parallel = build(project_root=project, out=tmp_path / "parallel", jobs=2)
+    assert serial.ok and parallel.ok, serial.errors + parallel.errors
+    made = tree(tmp_path / "serial")
+    assert [p for p in made if p.endswith(".woff2")] and [p for p in made if p.endswith(".png")]
+    assert made == tree(tmp_path / "parallel")
+
+
+def _crash_once(marker: str, value: int) -> int:
+    if value == 2 and not Path(marker).exists():
+        Path(marker).touch()
+        os._exit(1)  # a worker dies, as with a segfault
+    return value * 10
+
+
+def test_worker_map_keeps_order_and_survives_a_crash(tmp_path: Path) -> None:
+    from publish.workers import Workers
+
+    workers = Workers(2, preload=())
+    try:
+        marker = str(tmp_path / "crashed")
+        assert workers.map(_crash_once, [(marker, n) for n in range(5)]) == [0, 10, 20, 30, 40]
+        assert Path(marker).exists()  # it did crash, and the rest was made all the same
+    finally:
+        workers.close()
+    assert Workers(1).map(pow, [(2, 3), (3, 2)]) == [8, 9]
+
+
 def test_warnings_logged_in_workers_reach_the_result(project: Path, caplog: pytest.LogCaptureFixture) -> None:
     css = project / "layouts" / "base" / "css" / "print.css"
     css.write_text(css.read_text() + "\nh2 { colour: red; }\n")  # WeasyPrint warns: unknown property

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .images import PreparedImage
     from .render import Layouts
     from .site import Catalogue, Site, WebPage
-    from .workers import Typesetting
+    from .workers import Typesetting, Workers
 
 logger = logging.getLogger(__name__)
 
@@ -431,19 +431,33 @@ def _build(
         formats = [f for f in (OutputFormat.PDF, OutputFormat.HTML) if f in options.formats]
         progress(Planned(tuple(Output(p.slug, p.lang, f) for p in planned for f in formats)))
     stale = _reuse(ctx, planned)
-    prepared = _prepare(ctx, planned, stale)
 
-    typesetting = None
-    if OutputFormat.PDF in options.formats:
-        typesetting = _start_typesetting(ctx, [p for p in prepared if ("pdf", *p.key) in stale])
-    site = None
-    if OutputFormat.HTML in options.formats:
-        pending_pdfs = {p.key for p in prepared if ("pdf", *p.key) in stale} if typesetting else set()
-        site = _write_site(ctx, planned, [p for p in prepared if ("page", *p.key) in stale], pending_pdfs)
-    if typesetting is not None:
-        _finish_typesetting(ctx, *typesetting)
-    if site is not None:
-        _finish_site(ctx, site)
+    make_pdfs = OutputFormat.PDF in options.formats and any(kind == "pdf" for kind, _, _ in stale)
+    make_site = OutputFormat.HTML in options.formats
+    # One pool for the build's CPU-bound work: the PDFs, each handed over as soon as its document
+    # is parsed, then the site's font subsets and cards, queued behind them while this process
+    # writes the pages. It starts now, so the workers load WeasyPrint while documents are parsed.
+    workers = _workers(ctx, sum(kind == "pdf" for kind, _, _ in stale) if make_pdfs else 0, make_site)
+    try:
+        if make_pdfs:
+            workers.start()
+        typesetting = _Typesetting(ctx, workers) if make_pdfs else None
+        prepared = []
+        for item in _prepare(ctx, planned, stale):
+            prepared.append(item)
+            if typesetting is not None and ("pdf", *item.key) in stale:
+                typesetting.add(item)
+        site = None
+        if make_site:
+            pages = [p for p in prepared if ("page", *p.key) in stale]
+            pending_pdfs = set(typesetting.made_keys) if typesetting else set()
+            site = _write_site(ctx, planned, pages, pending_pdfs, workers)
+        if typesetting is not None:
+            typesetting.finish()
+        if site is not None:
+            _finish_site(ctx, site)
+    finally:
+        workers.close()
     if planned or manifest.records:
         manifest.save(options.shard)
 
@@ -510,11 +524,11 @@ def _replay(record: Record, document: bool) -> None:
 # Prepare
 
 
-def _prepare(ctx: _Context, planned: list[_Planned], stale: set[tuple[str, str, str]]) -> list[_Prepared]:
-    """Load, parse and check the documents that have an output to make, and make their images."""
+def _prepare(ctx: _Context, planned: list[_Planned], stale: set[tuple[str, str, str]]) -> Iterator[_Prepared]:
+    """Load, parse and check the documents that have an output to make, and make their images: one by one."""
     wanted = {(p.slug, p.lang) for p in planned if any((k, p.slug, p.lang) in stale for k in ("pdf", "page"))}
     if not wanted:
-        return []
+        return
     from .images import prepare_images
 
     files = {p.path.resolve() for p in planned if (p.slug, p.lang) in wanted}
@@ -532,7 +546,6 @@ def _prepare(ctx: _Context, planned: list[_Planned], stale: set[tuple[str, str, 
         briefings.append(briefing)
 
     coverage = None
-    prepared = []
     for briefing in briefings:
         for source in briefing.sources:
             if (source.slug, source.lang) not in wanted:
@@ -550,8 +563,7 @@ def _prepare(ctx: _Context, planned: list[_Planned], stale: set[tuple[str, str, 
                         ctx.manifest.forget(_unit(kind, source.slug, source.lang))
                     continue
             inputs = {ctx.file(source.path), ctx.file(briefing.folder / "briefing.toml"), *ctx.project_reads(reads)}
-            prepared.append(_Prepared(briefing, doc, images, inputs, [[*w, "document"] for w in warnings]))
-    return prepared
+            yield _Prepared(briefing, doc, images, inputs, [[*w, "document"] for w in warnings])
 
 
 def _coverage(project: Project) -> Coverage:
@@ -563,26 +575,44 @@ def _coverage(project: Project) -> Coverage:
 # PDFs
 
 
-def _start_typesetting(ctx: _Context, prepared: list[_Prepared]) -> tuple[Typesetting, dict] | None:
-    """Render each print page and hand it to the typesetters; return them with what each job was made from."""
-    if not prepared:
-        return None
-    from .render import render_print_page
-    from .workers import TypesetJob, TypesetterSettings, Typesetting, default_jobs, job_environment
+def _workers(ctx: _Context, pdfs: int, site: bool) -> Workers:
+    """Return the build's worker pool (started when first used): --jobs, else sized to cores, memory and tasks."""
+    from .workers import SITE_MODULES, TYPESETTER_MODULES, Workers, default_jobs
 
-    project = ctx.project
-    settings = TypesetterSettings(
-        (project.layouts_dir, project.fonts_dir, project.briefings_dir),
-        project.root,
-        ctx.options.pdf_variant,
-        frozenset(project.allow_hosts),
-    )
-    jobs = ctx.options.jobs or default_jobs(len(prepared))
-    typesetting = Typesetting(settings, min(jobs, len(prepared)))
-    made: dict[str, tuple[_Prepared, set[str], list[list]]] = {}
-    environment = job_environment()
-    for item in prepared:
-        doc = item.doc
+    preload = (TYPESETTER_MODULES if pdfs else ()) + (SITE_MODULES if site else ())
+    tasks = pdfs + (64 if site else 0)  # a site has dozens of font subsets and cards to make
+    return Workers(ctx.options.jobs or default_jobs(tasks), preload)
+
+
+class _Typesetting:
+    """The PDFs of a build: each print page rendered here and handed to the typesetters as it comes."""
+
+    def __init__(self, ctx: _Context, workers: Workers):
+        from .workers import TypesetterSettings, Typesetting, job_environment
+
+        project = ctx.project
+        settings = TypesetterSettings(
+            (project.layouts_dir, project.fonts_dir, project.briefings_dir),
+            project.root,
+            ctx.options.pdf_variant,
+            frozenset(project.allow_hosts),
+        )
+        self.ctx = ctx
+        self.typesetting = Typesetting(settings, workers)
+        self.made: dict[str, tuple[_Prepared, set[str], list[list]]] = {}
+        """Each job's document, inputs and warnings, by its key."""
+        self.environment = job_environment()
+
+    @property
+    def made_keys(self) -> list[tuple[str, str]]:
+        return [item.key for item, _, _ in self.made.values()]
+
+    def add(self, item: _Prepared) -> None:
+        """Render a document's print page and start typesetting it."""
+        from .render import render_print_page
+        from .workers import TypesetJob
+
+        ctx, doc = self.ctx, item.doc
         key = f"{doc.source.slug}.{doc.source.lang}"
         out_path = ctx.out_dir / "pdf" / f"{key}.pdf"
         with capture_warnings() as warnings, reading() as reads:
@@ -592,12 +622,15 @@ def _start_typesetting(ctx: _Context, prepared: list[_Prepared]) -> tuple[Typese
             except PublishError as exc:
                 _fail(ctx.result, exc)
                 ctx.manifest.forget(_unit("pdf", *item.key))
-                continue
+                return
         inputs = item.inputs | ctx.layout_inputs(layouts) | ctx.project_reads(reads)
         inputs |= {"option:pdf_variant", f"date:{ctx.inputs.name_of(item.briefing.folder)}"}
-        made[key] = (item, inputs, item.warnings + [[*w, "output"] for w in warnings])
-        typesetting.submit(key, TypesetJob(page, {i.original: i.print_path for i in item.images}, environment))
-    return typesetting, made
+        self.made[key] = (item, inputs, item.warnings + [[*w, "output"] for w in warnings])
+        substitutes = {i.original: i.print_path for i in item.images}
+        self.typesetting.submit(key, TypesetJob(page, substitutes, self.environment))
+
+    def finish(self) -> None:
+        _finish_typesetting(self.ctx, self.typesetting, self.made)
 
 
 def _finish_typesetting(ctx: _Context, typesetting: Typesetting, made: dict) -> None:
@@ -650,7 +683,11 @@ class _SiteWork:
 
 
 def _write_site(
-    ctx: _Context, planned: list[_Planned], prepared: list[_Prepared], pending_pdfs: set[tuple[str, str]]
+    ctx: _Context,
+    planned: list[_Planned],
+    prepared: list[_Prepared],
+    pending_pdfs: set[tuple[str, str]],
+    workers: Workers,
 ) -> _SiteWork | None:
     """Write the briefing pages to make, the index pages, then the files pages share (fonts, cards, sitemap).
 
@@ -706,7 +743,13 @@ def _write_site(
     if not site_fresh:
         brands |= {r.extra["brand"] for r in ctx.manifest.records.values() if "brand" in r.extra}
     try:
-        web.finish_site([made.page for made in work.pages], catalogue, site, brands=_brand_layouts(ctx.layouts, brands))
+        web.finish_site(
+            [made.page for made in work.pages],
+            catalogue,
+            site,
+            brands=_brand_layouts(ctx.layouts, brands),
+            mapper=workers.map,
+        )
         work.finished = True
     except PublishError as exc:
         _fail(ctx.result, exc)

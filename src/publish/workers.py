@@ -11,6 +11,10 @@ it read and the native libraries that drew it (for the cache), and the worker's 
 A worker that crashes (a segfault in a native library, the kernel's out-of-memory killer) breaks
 the pool: the jobs that were in flight are then typeset again one by one, each in a pool of its
 own, so only the job that crashes its worker again fails.
+
+`Workers` is the pool itself, shared by everything CPU-bound in a build: the PDFs, and the web
+site's font subsets and social cards (`Workers.map`), which are queued behind the PDFs so the
+two cores stay busy while the build process writes the pages.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ import multiprocessing
 import os
 import resource
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .cache import capture_warnings, native_libraries, reading
 from .errors import PublishError, TypesetError
@@ -33,8 +38,13 @@ from .model import RenderedPage, SourceLocation
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 WORKER_MEMORY = 500 * 2**20
 """Memory to count per worker when sizing the pool: a long briefing peaks at about 300 MB."""
+TYPESETTER_MODULES = ("weasyprint", "publish.typeset")
+SITE_MODULES = ("publish.site",)
+"""What workers import before their first job: WeasyPrint for PDFs; fontTools, HarfBuzz, Pillow for the site."""
 ENVIRONMENT = ("SOURCE_DATE_EPOCH",)
 """Variables the typesetter reads, passed with every job: a worker's own may be older."""
 
@@ -109,23 +119,26 @@ class Typesetting:
     `run` is what a worker runs for each job (tests give one that crashes on purpose).
     """
 
-    def __init__(self, settings: TypesetterSettings, jobs: int, run: Callable[..., Typeset] | None = None):
+    def __init__(
+        self,
+        settings: TypesetterSettings,
+        jobs: int | Workers,
+        run: Callable[..., Typeset] | None = None,
+    ):
         self.settings = settings
-        self.jobs = jobs
+        self.workers = jobs if isinstance(jobs, Workers) else Workers(jobs)
+        self.jobs = self.workers.jobs
         self.run = run or typeset_job
         self._done: list[Typeset] = []
         self._pending: dict[Future, tuple[str, TypesetJob]] = {}
-        self._pool: ProcessPoolExecutor | None = None
 
     def submit(self, key: str, job: TypesetJob) -> None:
         """Start typesetting a page (in this process: typeset it now)."""
         if self.jobs == 1:
             self._done.append(self.run(self.settings, key, job))
             return
-        if self._pool is None:
-            self._pool = _start_pool(self.jobs)
         try:
-            self._pending[self._pool.submit(self.run, self.settings, key, job)] = (key, job)
+            self._pending[self.workers.executor().submit(self.run, self.settings, key, job)] = (key, job)
         except BrokenProcessPool:
             future: Future = Future()
             future.set_exception(BrokenProcessPool("the pool broke before the job started"))
@@ -155,20 +168,66 @@ class Typesetting:
             yield outcome
 
     def close(self) -> None:
+        self.workers.close()
+
+
+class Workers:
+    """A pool of `jobs` worker processes, started when first needed; `jobs=1` works in this process."""
+
+    def __init__(self, jobs: int, preload: Sequence[str] = TYPESETTER_MODULES):
+        self.jobs = max(1, jobs)
+        self.preload = list(preload)
+        """Modules the workers import before their first job (in the fork server, once)."""
+        self._pool: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        """Return the pool, starting it (again, after a crash broke it) when needed."""
+        if self._pool is None:
+            self._pool = _start_pool(self.jobs, self.preload)
+        return self._pool
+
+    def start(self) -> None:
+        """Start the workers now (they load their modules while this process does other work)."""
+        if self.jobs > 1:
+            with contextlib.suppress(BrokenProcessPool):
+                for _ in range(self.jobs):
+                    self.executor().submit(int)
+
+    def map(self, function: Callable[..., T], calls: Sequence[tuple]) -> list[T]:
+        """Return `function(*args)` for each args of `calls`, in order, computed in the workers.
+
+        For work that cannot fail on a writer's input (subsetting bundled fonts, drawing cards):
+        should a worker crash all the same, what is left is computed in this process.
+        """
+        if self.jobs == 1 or len(calls) < 2:
+            return [function(*args) for args in calls]
+        try:
+            futures = [self.executor().submit(function, *args) for args in calls]
+        except BrokenProcessPool:
+            return [function(*args) for args in calls]
+        results = []
+        for future, args in zip(futures, calls, strict=True):
+            try:
+                results.append(future.result())
+            except BrokenProcessPool:
+                results.append(function(*args))
+        return results
+
+    def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
 
-def _start_pool(jobs: int, initializer=None) -> ProcessPoolExecutor:
+def _start_pool(jobs: int, preload: Sequence[str] = TYPESETTER_MODULES) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
         # Imported once in the fork server, before any worker is forked from it.
-        context.set_forkserver_preload(["weasyprint", "publish.typeset"])
+        context.set_forkserver_preload(list(preload))
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=initializer)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
 def _alone(run: Callable[..., Typeset], settings: TypesetterSettings, key: str, job: TypesetJob) -> Typeset:

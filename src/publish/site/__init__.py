@@ -14,8 +14,9 @@ one), then `finish_site` writes what the pages share.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from ..i18n import language_name
 from ..model import Document
@@ -28,10 +29,12 @@ from .fonts import (
     NAMES,
     FontRequest,
     Subset,
+    cached_subset,
     font_cache,
     font_sheets_of,
     generated_text,
     page_text,
+    subsets_needed,
     write_fonts,
 )
 from .pages import (
@@ -68,6 +71,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 LICENCES = ("OFL*.txt", "LICENSE*", "LICENCE*")
 
 
@@ -76,25 +81,39 @@ def copy_pdf(pdf: Path, doc: Document, site: Site) -> None:
     copy_file(pdf, site.root / doc.source.lang / doc.source.slug / pdf.name)
 
 
-def finish_site(pages: list[WebPage], catalogue: Catalogue, site: Site, brands: Iterable[Layouts] = ()) -> list[Subset]:
+Mapper = Callable[[Callable[..., T], Sequence[tuple]], list[T]]
+"""Runs a function on each argument tuple, in order: `workers.Workers.map`, or in this process."""
+
+
+def _in_process(function: Callable[..., T], calls: Sequence[tuple]) -> list[T]:
+    return [function(*args) for args in calls]
+
+
+def finish_site(
+    pages: list[WebPage],
+    catalogue: Catalogue,
+    site: Site,
+    brands: Iterable[Layouts] = (),
+    mapper: Mapper | None = None,
+) -> list[Subset]:
     """Write what the pages share: font subsets, social cards, the sitemap and the stylesheets.
 
     The fonts and stylesheets are written for the brands of `pages` and of `brands` (brands whose
-    pages an incremental build did not make again); the cards for `pages` only.
+    pages an incremental build did not make again); the cards for `pages` only. The subsets and
+    cards, the costly part, are computed with `mapper` (the build's worker processes).
     """
+    mapper = mapper or _in_process
     layouts_of = {layouts.brand: layouts for layouts in brands} | {page.layouts.brand: page.layouts for page in pages}
     themes: dict[str, Theme] = {brand: load_theme(layouts) for brand, layouts in layouts_of.items()}
-    subsets = _write_fonts(layouts_of, catalogue, themes, site)
-    for page in pages:
-        if page.card is not None:
-            write_card(page.card, themes[page.layouts.brand], site.root)
+    subsets = _write_fonts(layouts_of, catalogue, themes, site, mapper)
+    mapper(write_card, [(page.card, themes[page.layouts.brand], site.root) for page in pages if page.card is not None])
     write_sitemap(_sitemap_entries(catalogue), site.root, site.base_url)
     _copy_assets(list(layouts_of.values()), site)
     return subsets
 
 
 def _write_fonts(
-    layouts_of: dict[str, Layouts], catalogue: Catalogue, themes: dict[str, Theme], site: Site
+    layouts_of: dict[str, Layouts], catalogue: Catalogue, themes: dict[str, Theme], site: Site, mapper: Mapper
 ) -> list[Subset]:
     """Subset each brand's fonts per language, to the text of the pages that load them.
 
@@ -112,7 +131,7 @@ def _write_fonts(
             groups, texts = wanted.setdefault(folder, (set(), []))
             groups.add(group.removesuffix(".css"))
             texts.append(page_text(html))
-    made: list[Subset] = []
+    requests: list[tuple[Theme, FontRequest]] = []
     for folder, (groups, texts) in sorted(wanted.items()):
         brand, lang = folder.split("/")[-2:]
         if lang == NAMES or brand not in themes:
@@ -120,13 +139,18 @@ def _write_fonts(
         layouts = layouts_of[brand]
         texts += _string_values(layouts.strings(lang))
         texts.append(generated_text(path for path, _ in web_stylesheets(layouts)))
-        request = FontRequest(folder, frozenset(groups), "".join(texts), f"{lang} pages")
-        made += write_fonts(themes[brand], request, site.root, site.cache)
+        requests.append((themes[brand], FontRequest(folder, frozenset(groups), "".join(texts), f"{lang} pages")))
     names = "".join(language_name(lang) for lang in catalogue.languages)
     for brand, theme in themes.items():
         others = frozenset(theme.groups) - {"latn"}
         request = FontRequest(f"{FONTS_DIR}/{brand}/{NAMES}", others, names, "language names", safety=False)
-        made += write_fonts(theme, request, site.root, site.cache)
+        requests.append((theme, request))
+    # Every subset of every request at once, in the workers; then the files, in order, here.
+    keys = list(dict.fromkeys((face.path, keep) for t, r in requests for _, face, keep in subsets_needed(t, r)))
+    computed = dict(zip(keys, mapper(cached_subset, [(path, keep, site.cache) for path, keep in keys]), strict=True))
+    made: list[Subset] = []
+    for theme, request in requests:
+        made += write_fonts(theme, request, site.root, site.cache, computed)
     if made:
         logger.info(
             "fonts: %d subsets, %d KB (from %d KB of font files)",

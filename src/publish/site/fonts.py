@@ -112,19 +112,43 @@ class Subset:
     """Its size in bytes."""
 
 
-def write_fonts(theme: Theme, request: FontRequest, site_root: Path, cache: Path | None = None) -> list[Subset]:
-    """Subset the faces of the requested groups to the requested text; write them and their stylesheets."""
-    folder = site_root / request.folder
+SubsetKey = tuple[Path, frozenset[int]]
+"""A face's file and the characters a subset of it keeps."""
+
+
+def subsets_needed(theme: Theme, request: FontRequest) -> list[tuple[str, Face, frozenset[int]]]:
+    """Return (group, face, characters to keep) for each subset a request makes, in stylesheet order."""
     text = request.text + _ALWAYS if request.safety else request.text
     wanted = {ord(c) for c in text if not c.isspace() or c in " \u00a0\u202f\u2009"}
+    needed = []
+    for group in sorted(request.groups):
+        for face in (f for f in theme.faces if f.group == group):
+            keep = frozenset(wanted & face.codepoints)
+            if keep:
+                needed.append((group, face, keep))
+    return needed
+
+
+def write_fonts(
+    theme: Theme,
+    request: FontRequest,
+    site_root: Path,
+    cache: Path | None = None,
+    made_already: dict[SubsetKey, bytes] | None = None,
+) -> list[Subset]:
+    """Subset the faces of the requested groups to the requested text; write them and their stylesheets.
+
+    `made_already` holds subsets computed beforehand (in the build's workers); the others are made here.
+    """
+    folder = site_root / request.folder
+    needed = subsets_needed(theme, request)
     made: list[Subset] = []
     for group in sorted(request.groups):
         rules = []
-        for face in (f for f in theme.faces if f.group == group):
-            keep = frozenset(wanted & face.codepoints)
-            if not keep:
-                continue
-            data = cached_subset(face.path, keep, cache)
+        for face, keep in ((face, keep) for g, face, keep in needed if g == group):
+            data = (made_already or {}).get((face.path, keep))
+            if data is None:
+                data = cached_subset(face.path, keep, cache)
             name = f"{face.stem}.{hashlib.sha256(data).hexdigest()[:10]}.woff2"
             path = folder / name
             if not (path.is_file() and path.read_bytes() == data):
