@@ -13,7 +13,10 @@ The text itself is never reordered or reshaped: shaping engines do that.
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -41,6 +44,7 @@ def language_direction(lang: str) -> Direction:
     return Direction.RTL if order == "right-to-left" else Direction.LTR
 
 
+@functools.cache  # a document has a few hundred distinct characters, read millions of times
 def char_class(char: str) -> Direction | str:
     """Classify a character: a Direction if strong, 'num' for digits, else 'neutral'."""
     bidi_class = unicodedata.bidirectional(char)
@@ -66,6 +70,14 @@ def is_arabic(char: str) -> bool:
         or 0xFB50 <= code <= 0xFDFF
         or 0xFE70 <= code <= 0xFEFF
     )
+
+
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def has_arabic(text: str) -> bool:
+    """Tell whether any character of `text` is in Unicode's Arabic blocks (as `is_arabic`)."""
+    return _ARABIC.search(text) is not None
 
 
 # --- block level -----------------------------------------------------------------------------
@@ -124,10 +136,10 @@ def block_direction(text: str) -> Direction | None:
     if first is None:
         return None
     counts = {Direction.LTR: 0, Direction.RTL: 0}
-    for char in text:
+    for char, count in Counter(text).items():
         kind = char_class(char)
         if isinstance(kind, Direction):
-            counts[kind] += 1
+            counts[kind] += count
     return first if counts[first] >= counts[first.opposite] else None
 
 
@@ -185,7 +197,8 @@ class _Unit:
 
 def isolate_runs(children: list[Token], base: Direction) -> list[Token]:
     """Wrap runs of the direction opposite to `base` in `<bdi dir=…>` tokens."""
-    opposite_text = any(c.type == "text" and any(char_class(x) is base.opposite for x in c.content) for c in children)
+    opposite = base.opposite
+    opposite_text = any(c.type == "text" and any(char_class(x) is opposite for x in set(c.content)) for c in children)
     # Links may hold URLs, which are left to right even when their text has no letters to tell.
     links_in_rtl = base is Direction.RTL and any(c.type == "link_open" for c in children)
     if not (opposite_text or links_in_rtl):
@@ -348,7 +361,7 @@ def _rebuild(units: list[_Unit], runs: list[tuple[int, int]], base: Direction) -
                 continue
             bdi = Token("bdi_open", "bdi", 1)
             bdi.attrSet("dir", direction.value)
-            if direction is Direction.RTL and any(is_arabic(c) for c in _text_of(units[index : end + 1])):
+            if direction is Direction.RTL and has_arabic(_text_of(units[index : end + 1])):
                 bdi.attrSet("lang", "ar")
             out.append(_Node(bdi, inner, Token("bdi_close", "bdi", -1)))
             index = end + 1

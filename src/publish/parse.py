@@ -24,7 +24,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
 from .containers import containers_plugin
-from .direction import is_arabic, language_direction, mark_directions
+from .direction import has_arabic, language_direction, mark_directions
 from .figures import make_figures
 from .i18n import Digits, localize_digits
 from .model import Document, Heading, ImageRef, Source
@@ -154,7 +154,7 @@ def parse(
                 )
             )
     marks = tuple(_marks(tokens, source.body_line))
-    if source.lang != "ar" and any(is_arabic(c) for c in source.body):
+    if source.lang != "ar" and has_arabic(source.body):
         languages.add("ar")
     languages.discard(source.lang)
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from babel.numbers import format_decimal
 from markdown_it.token import Token
 
-from .direction import is_arabic, text_direction
+from .direction import has_arabic, text_direction
 from .errors import SourceError
 from .i18n import Digits, Strings, locale_of, localize_digits
 from .model import Direction, SourceLocation
@@ -145,7 +145,7 @@ def _isolated(text: str, base: Direction) -> list[Token]:
         return [Token("text", "", 0, content=text)]
     bdi = Token("bdi_open", "bdi", 1)
     bdi.attrSet("dir", direction.value)
-    if any(is_arabic(c) for c in text):
+    if has_arabic(text):
         bdi.attrSet("lang", "ar")
     return [bdi, Token("text", "", 0, content=text), Token("bdi_close", "bdi", -1)]
 

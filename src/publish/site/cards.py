@@ -26,7 +26,7 @@ from bidi import get_display
 from markdown_it.token import Token
 from PIL import Image, ImageDraw, ImageFont, features
 
-from ..direction import is_arabic, isolate_runs
+from ..direction import has_arabic, isolate_runs
 from ..model import Direction
 from ..output import atomic_write_bytes
 from .theme import Face, Theme
@@ -104,7 +104,7 @@ class TextSetter:
             runs.reverse()
         out: list[_Piece] = []
         for text, direction in runs:
-            lang = "ar" if any(is_arabic(c) for c in text) else None
+            lang = "ar" if has_arabic(text) else None
             if self.layout == ImageFont.Layout.RAQM:
                 segments = self._segments(text)
                 if direction is Direction.RTL:

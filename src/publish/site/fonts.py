@@ -34,7 +34,7 @@ import uharfbuzz
 from babel.core import get_global
 from fontTools.ttLib import TTFont
 
-from ..direction import is_arabic
+from ..direction import has_arabic
 from ..output import atomic_write_bytes, atomic_write_text
 from .theme import Face, Theme
 
@@ -62,7 +62,7 @@ def script_group(lang: str) -> str:
 
 def text_groups(text: str) -> set[str]:
     """Return the font groups the characters of a text need."""
-    return {"arab"} if any(is_arabic(c) for c in text) else set()
+    return {"arab"} if has_arabic(text) else set()
 
 
 def page_groups(langs: Iterable[str], texts: Iterable[str | None]) -> frozenset[str]:
