@@ -120,7 +120,14 @@ for page in json.load(open(sys.argv[1])):
 
 
 def typst_sources(project: Path, folder: Path) -> list[Path]:
-    """Write each seed document's headings, paragraphs and lists as Typst, in the same fonts and page size."""
+    """Write each seed document as Typst: what publish typesets, in the same fonts and page size.
+
+    A title page, the contents (as publish makes them: three sections or more), headings,
+    paragraphs, lists, and a signatory block's names in two columns; not the running heads,
+    brand colours or pull-quote boxes.
+    """
+    import csv
+
     from markdown_it import MarkdownIt
 
     from publish.config import load_project
@@ -137,8 +144,11 @@ def typst_sources(project: Path, folder: Path) -> list[Path]:
                 '#set page(paper: "a4", margin: (inside: 25mm, outside: 18mm, y: 20mm), numbering: "1")',
                 f'#set text(font: {fonts}, size: 10.5pt, lang: "{source.lang}", dir: {"rtl" if rtl else "ltr"})',
                 "#set par(justify: true)",
-                f"= {escape(source.meta.title)}",
+                f"#align(horizon)[#text(size: 24pt)[{escape(source.meta.title)}]]",
+                "#pagebreak()",
             ]
+            if source.body.count("\n## ") >= 3:
+                lines += ["#outline()", "#pagebreak()"]
             depth = 0
             for token in md.parse(source.body):
                 if token.type in ("bullet_list_open", "ordered_list_open"):
@@ -146,7 +156,14 @@ def typst_sources(project: Path, folder: Path) -> list[Path]:
                 elif token.type in ("bullet_list_close", "ordered_list_close"):
                     depth -= 1
                 elif token.type == "heading_open":
-                    lines.append("=" * (int(token.tag[1]) - 1) + " ")
+                    lines.append("=" * int(token.tag[1]) + " ")
+                elif token.type == "inline" and token.content.startswith(":::"):
+                    # A container's opening line: a signatory list is typeset from its CSV.
+                    options = dict(part.split("=", 1) for part in token.content.split()[2:] if "=" in part)
+                    if "file" in options:
+                        with open(briefing_folder / options["file"], encoding="utf-8", newline="") as rows:
+                            names = [escape(row["name"]) for row in csv.DictReader(rows)]
+                        lines.append("#columns(2)[\n" + "\n".join(f"- {name}" for name in names) + "\n]")
                 elif token.type == "inline":
                     text = escape(token.content.replace("\n", " "))
                     if lines[-1].endswith(" ") and lines[-1].strip("= ") == "":
