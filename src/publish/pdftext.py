@@ -39,10 +39,13 @@ from __future__ import annotations
 import functools
 import io
 import itertools
+import struct
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 WEASYPRINT_VERSION = "70.0"
@@ -60,6 +63,66 @@ _POPPLER_WEAK = frozenset("#$%+,-./0123456789:\u00a0\u00b2\u00b3\u00b9\u060c")
 # WeasyPrint's functions while this module's replace them, and whether `plain()` holds them back.
 _originals: dict[str, Any] = {}
 _held_back: list[bool] = []
+
+_category = unicodedata.category
+_bidirectional = unicodedata.bidirectional
+_by_start = attrgetter("start")
+_by_order = attrgetter("order")
+_by_index = attrgetter("index")
+
+
+class _Pango:
+    """WeasyPrint's cffi bindings and what is read from them once (`_pango()`): the drawing runs
+    per glyph, and looking these up there was a good part of its cost."""
+
+    def __init__(self) -> None:
+        from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+
+        self.ffi, self.pango, self.FROM_UNITS = ffi, pango, FROM_UNITS
+        self.NULL = ffi.NULL
+        self.old = pango.pango_version() < 14802
+        self.EMPTY = pango.PANGO_GLYPH_EMPTY
+        self.UNKNOWN = pango.PANGO_GLYPH_UNKNOWN_FLAG
+        self.set_single_paragraph_mode = pango.pango_layout_set_single_paragraph_mode
+        self.get_glyph_extents = pango.pango_font_get_glyph_extents
+        # A PangoGlyphInfo as cffi lays it out: glyph, width, x_offset, y_offset, attributes. Read
+        # a run's glyphs in one go from its array when the layout is that one (it is, with cffi's
+        # declarations in WeasyPrint 70.0); cffi's own field access otherwise.
+        packed = (
+            ffi.sizeof("PangoGlyphInfo") == 20
+            and ffi.offsetof("PangoGlyphInfo", "glyph") == 0
+            and ffi.offsetof("PangoGlyphInfo", "geometry") == 4
+            and ffi.offsetof("PangoGlyphGeometry", "width") == 0
+            and ffi.offsetof("PangoGlyphGeometry", "x_offset") == 4
+            and ffi.offsetof("PangoGlyphGeometry", "y_offset") == 8
+            and ffi.sizeof("PangoGlyph") == 4
+            and ffi.sizeof("PangoGlyphUnit") == 4
+        )
+        self.glyph_info = struct.Struct("=Iiii4x") if packed else None
+
+    def glyphs(self, glyph_string: Any, count: int) -> list[tuple[int, int, int, int]]:
+        """Return (glyph, width, x offset, y offset) for each glyph of a Pango glyph string."""
+        if not count:
+            return []
+        if self.glyph_info is not None:
+            data = self.ffi.buffer(glyph_string.glyphs, count * 20)
+            return list(self.glyph_info.iter_unpack(data))
+        infos = glyph_string.glyphs
+        result = []
+        for i in range(count):
+            info = infos[i]
+            geometry = info.geometry
+            result.append((info.glyph, geometry.width, geometry.x_offset, geometry.y_offset))
+        return result
+
+
+_pango_cache: list[_Pango] = []
+
+
+def _pango() -> _Pango:
+    if not _pango_cache:
+        _pango_cache.append(_Pango())
+    return _pango_cache[0]
 
 
 class WeasyPrintVersionError(RuntimeError):
@@ -81,17 +144,20 @@ def install() -> None:
     import weasyprint.draw
     import weasyprint.draw.text
     import weasyprint.pdf.fonts
+    import weasyprint.text.line_break
 
     _originals["draw_page"] = weasyprint.document.draw_page
     _originals["draw_inline_level"] = weasyprint.draw.draw_inline_level
     _originals["draw_first_line"] = weasyprint.draw.text.draw_first_line
     _originals["clean"] = weasyprint.pdf.fonts.Font.clean
     _originals["vector"] = weasyprint.pdf.fonts._build_vector_font_dictionary
+    _originals["reactivate"] = weasyprint.text.line_break.Layout.reactivate
     weasyprint.document.draw_page = _draw_page
     weasyprint.draw.draw_inline_level = _draw_inline_level
     weasyprint.draw.text.draw_first_line = _draw_first_line
     weasyprint.pdf.fonts.Font.clean = _clean
     weasyprint.pdf.fonts._build_vector_font_dictionary = _build_vector_font_dictionary
+    weasyprint.text.line_break.Layout.reactivate = _reactivate
 
 
 def uninstall() -> None:
@@ -102,12 +168,14 @@ def uninstall() -> None:
     import weasyprint.draw
     import weasyprint.draw.text
     import weasyprint.pdf.fonts
+    import weasyprint.text.line_break
 
     weasyprint.document.draw_page = _originals.pop("draw_page")
     weasyprint.draw.draw_inline_level = _originals.pop("draw_inline_level")
     weasyprint.draw.text.draw_first_line = _originals.pop("draw_first_line")
     weasyprint.pdf.fonts.Font.clean = _originals.pop("clean")
     weasyprint.pdf.fonts._build_vector_font_dictionary = _originals.pop("vector")
+    weasyprint.text.line_break.Layout.reactivate = _originals.pop("reactivate")
 
 
 def installed() -> bool:
@@ -226,15 +294,22 @@ def _info(stream: Any, font: Any) -> _FontInfo:
 
 def _code(font: Any, info: _FontInfo, gid: int, text: str, width: int | None = None) -> int:
     """Return the character code that draws glyph `gid` and reads as `text`, with advance `width`."""
-    if gid not in font.widths:  # a glyph Pango did not lay out here: a blank or a direction mark
-        font.widths[gid] = info.advances[gid]
-    own = font.widths[gid]
-    width = own if width is None else width
-    known = font.to_unicode.get(gid)
+    widths = font.widths
+    own = widths.get(gid)
+    if own is None:  # a glyph Pango did not lay out here: a blank or a direction mark
+        own = widths[gid] = info.advances[gid]
+    if width is None:
+        width = own
+    to_unicode = font.to_unicode
+    known = to_unicode.get(gid)
     # A glyph's own code keeps the text of its first use, unless that would be a format character:
     # WeasyPrint's own drawing, for the boxes left to it, reads glyphs' text from it.
-    if width == own and known in (None, text) and (gid == info.blank or not _skipped_by_pdfjs(text)):
-        font.to_unicode[gid] = text
+    if (
+        width == own
+        and (known is None or known == text)
+        and (gid == info.blank or not text or _category(text[-1]) != "Cf")
+    ):
+        to_unicode[gid] = text
         return gid
     key = (gid, text, width)
     code = info.by_key.get(key)
@@ -242,8 +317,8 @@ def _code(font: Any, info: _FontInfo, gid: int, text: str, width: int | None = N
         code = info.by_key[key] = info.next_alias
         info.aliases[code] = key
         info.next_alias += 1
-    font.to_unicode[code] = text
-    font.widths[code] = width
+    to_unicode[code] = text
+    widths[code] = width
     return code
 
 
@@ -289,7 +364,7 @@ def _build_vector_font_dictionary(font_dictionary: Any, pdf: Any, font: Any, *ar
 # --- what a line box holds -----------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Glyph:
     """One glyph of a text box, where WeasyPrint puts it, and the characters it stands for."""
 
@@ -308,7 +383,7 @@ class _Glyph:
     """The writer's characters this glyph stands for, in logical order (may be empty)."""
     order: int = 0
     """Where its first character comes in the run's text: glyphs sorted on it are in logical order."""
-    positions: list[int] = field(default_factory=list)
+    positions: list[int] | range = field(default_factory=list)
     """Where each of its characters comes in the run's text (they need not follow each other)."""
 
 
@@ -324,8 +399,10 @@ class _Run:
     glyphs: list[_Glyph] = field(default_factory=list)
     items: list[_Item] = field(default_factory=list)
     """What is written for the glyphs (`_items`), in visual order."""
-    ops: dict[int, dict[int, list[tuple]]] = field(default_factory=dict)
-    """What is written for each item (`_run_ops`), by the borrowed item's id (see `_borrow`)."""
+    raised: bool = False
+    """Whether `_items` made a raised item of one of its glyphs."""
+    ops: dict[int, list[list[tuple]]] = field(default_factory=dict)
+    """What is written for each item (`_run_ops`, by its index), by the borrowed item's id (see `_borrow`)."""
 
     @property
     def rtl(self) -> bool:
@@ -351,66 +428,109 @@ def _gather(stream: Any, textbox: Any) -> _BoxText | None:
     Boxes this module does not handle (bitmap or colour fonts, missing glyphs) give None too and
     are drawn by WeasyPrint itself.
     """
-    from weasyprint.text.ffi import FROM_UNITS, ffi, pango
-
     style = textbox.style
-    if style["visibility"] != "visible" or not style["font_size"] or style["font_size"] < 1e-6:
+    style_size = style["font_size"]
+    if style["visibility"] != "visible" or not style_size or style_size < 1e-6:
         return None
     origin = (textbox.position_x, textbox.position_y + textbox.baseline)
     if not textbox.text.strip():
-        return _BoxText(textbox, [], origin, textbox.text, style["font_size"])
+        return _BoxText(textbox, [], origin, textbox.text, style_size)
+    p = _pango()
+    null, empty, unknown, from_units = p.NULL, p.EMPTY, p.UNKNOWN, p.FROM_UNITS
     layout = textbox.pango_layout
-    layout.reactivate(style)
+    _originals["reactivate"](layout, style)
+    kept = False
     try:
-        pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+        p.set_single_paragraph_mode(layout.layout, True)
         first_line, _ = layout.get_first_line()
         text_bytes = layout.text.encode()
         runs: list[_Run] = []
         pen = 0.0
         run = first_line.runs[0]
-        while run != ffi.NULL:
+        previous = None
+        while run != null:
             glyph_item = run.data
             run = run.next
             item = glyph_item.item
-            pango_font = item.analysis.font
-            font, font_size = stream.add_font(pango_font)
-            if pango.pango_version() < 14802 or font.png:
-                font_size = style["font_size"]
+            analysis = item.analysis
+            pango_font = analysis.font
+            if previous is None or pango_font != previous[0]:
+                font, font_size = stream.add_font(pango_font)
+                previous = (pango_font, font, font_size)
+            else:
+                _, font, font_size = previous
+            if p.old or font.png:
+                font_size = style_size
             if font.bitmap or font.png or font.svg or font.colr:
                 return None
             info = _info(stream, font)
             if not info.supported:
                 return None
-            current = _Run(font, font_size, item.analysis.level, item.offset)
+            offset = item.offset
+            current = _Run(font, font_size, analysis.level, offset)
             glyph_string = glyph_item.glyphs
             count = glyph_string.num_glyphs
-            clusters = [glyph_string.log_clusters[i] for i in range(count)]
-            texts = _cluster_texts(text_bytes[item.offset : item.offset + item.length], clusters)
-            for i in range(count):
-                info_ = glyph_string.glyphs[i]
-                gid = info_.glyph
-                width = info_.geometry.width
-                if gid == pango.PANGO_GLYPH_EMPTY:
+            clusters = p.ffi.unpack(glyph_string.log_clusters, count) if count else []
+            texts = _cluster_texts(text_bytes[offset : offset + item.length], clusters)
+            # Most clusters are one glyph: those take their cluster's text as they are read.
+            counts = None if len(texts) == count else Counter(clusters)
+            marks = info.marks
+            widths = font.widths
+            glyphs = current.glyphs
+            shared: dict[int, list[_Glyph]] = {}
+            for (gid, width, x_offset, y_offset), cluster in zip(p.glyphs(glyph_string, count), clusters, strict=True):
+                if gid == empty:
                     pen += (width / font_size) * font_size / 1000
                     continue
-                if gid & pango.PANGO_GLYPH_UNKNOWN_FLAG:
+                if gid & unknown:
                     return None
-                if gid not in font.widths:
-                    pango.pango_font_get_glyph_extents(pango_font, gid, stream.ink_rect, stream.logical_rect)
-                    font.widths[gid] = round(stream.logical_rect.width * 1000 * FROM_UNITS / font_size)
-                logical_width = font.widths[gid]
-                offset = info_.geometry.x_offset / font_size
+                logical_width = widths.get(gid)
+                if logical_width is None:
+                    p.get_glyph_extents(pango_font, gid, stream.ink_rect, stream.logical_rect)
+                    logical_width = widths[gid] = round(stream.logical_rect.width * 1000 * from_units / font_size)
+                offset_ = x_offset / font_size
                 before = pen
-                x = pen + offset * font_size / 1000
-                kerning = logical_width + offset - width * 1000 * FROM_UNITS / font_size
+                x = pen + offset_ * font_size / 1000
+                kerning = logical_width + offset_ - width * 1000 * from_units / font_size
                 pen = x + (logical_width - (int(kerning) if kerning else 0)) * font_size / 1000
-                rise = info_.geometry.y_offset / 1000
-                current.glyphs.append(_Glyph(gid, x, rise, before, clusters[i], gid in info.marks))
-            _assign_texts(current, texts)
+                rise = y_offset / 1000
+                if counts is None or counts[cluster] == 1:
+                    text = texts[cluster]
+                    base = cluster * 64
+                    glyph = _Glyph(
+                        gid, x, rise, before, cluster, gid in marks, text, base, range(base, base + len(text))
+                    )
+                else:
+                    glyph = _Glyph(gid, x, rise, before, cluster, gid in marks)
+                    if cluster in shared:
+                        shared[cluster].append(glyph)
+                    else:
+                        shared[cluster] = [glyph]
+                glyphs.append(glyph)
+            if shared:
+                _assign_texts(current.rtl, shared, texts)
             runs.append(current)
-        return _BoxText(textbox, runs, origin, layout.text, style["font_size"])
+        # Drawn from its plan, the box needs its layout no more: `_reactivate` leaves it as it is.
+        kept = True
+        layout._publish_kept = style
+        return _BoxText(textbox, runs, origin, layout.text, style_size)
     finally:
-        layout.deactivate()
+        if not kept:
+            layout.deactivate()
+
+
+_SKIPPED = object()
+"""What `_reactivate` leaves on a layout it did not set up again: `_draw_first_line` does, if it must."""
+
+
+def _reactivate(self: Any, style: Any) -> None:
+    """Set up a text box's Pango layout again, as WeasyPrint does before drawing it, unless `_gather`
+    left it set up for that style: the box is drawn from its plan, not from its layout."""
+    if getattr(self, "_publish_kept", None) is style:
+        self._publish_kept = _SKIPPED
+        return
+    self._publish_kept = None
+    _originals["reactivate"](self, style)
 
 
 def _cluster_texts(item_bytes: bytes, clusters: list[int]) -> dict[int, str]:
@@ -431,13 +551,13 @@ def _units(text: str) -> list[tuple[str, str]]:
     return units
 
 
-def _assign_texts(run: _Run, texts: dict[int, str]) -> None:
-    """Share each cluster's characters among its glyphs: letters to letter glyphs, marks to marks."""
-    clusters: dict[int, list[_Glyph]] = {}
-    for glyph in run.glyphs:
-        clusters.setdefault(glyph.cluster, []).append(glyph)
+def _assign_texts(rtl: bool, clusters: dict[int, list[_Glyph]], texts: dict[int, str]) -> None:
+    """Share each cluster's characters among its glyphs: letters to letter glyphs, marks to marks.
+
+    For the clusters of several glyphs (`_gather` gives one-glyph clusters their text itself).
+    """
     for cluster, glyphs in clusters.items():
-        logical = glyphs[::-1] if run.rtl else glyphs
+        logical = glyphs[::-1] if rtl else glyphs
         letters = [g for g in logical if not g.mark] or logical[:1]
         marks = [g for g in logical if g not in letters]
         holders: list[_Glyph] = []
@@ -464,7 +584,7 @@ def _assign_texts(run: _Run, texts: dict[int, str]) -> None:
 # --- drawing ---------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     """What is written for a glyph: the glyph itself, or a blank carrier standing in for it."""
 
@@ -476,6 +596,8 @@ class _Item:
     text: str
     order: int
     """Where the item's first character comes in the run's text."""
+    index: int = field(default=0, compare=False)
+    """Where it comes among its run's items, in visual order (set by `_pieces`)."""
 
 
 def _items(run: _Run) -> list[_Item]:
@@ -488,25 +610,32 @@ def _items(run: _Run) -> list[_Item]:
     would measure the next one from before it; carriers just before it hold its characters.
     """
     items: list[_Item] = []
+    append = items.append
     widths = run.font.widths
+    rtl = run.rtl
     for glyph in run.glyphs:
-        text, orders = glyph.text, glyph.positions or [glyph.order]
+        # A glyph's first position is its order (`_assign_texts`): both are set from its first character.
+        text, order = glyph.text, glyph.order
         if glyph.rise:
-            items.append(_Item(glyph, "raised", text, orders[0]))
+            append(_Item(glyph, "raised", text, order))
+            run.raised = True
             continue
-        zero = bool(text) and not widths[glyph.gid] and not glyph.mark
-        split = zero or (run.rtl and len(text) > 1 and not all(is_mark(c) for c in text))
-        if not text or not split:
-            items.append(_Item(glyph, "glyph" if text else "quiet", text, orders[0]))
+        if not text:
+            append(_Item(glyph, "quiet", text, order))
             continue
+        zero = not widths[glyph.gid] and not glyph.mark
+        if not zero and not (rtl and len(text) > 1 and not all(is_mark(c) for c in text)):
+            append(_Item(glyph, "glyph", text, order))
+            continue
+        orders = glyph.positions
         kept = 0 if zero else 1
         carried = [_Item(glyph, "carrier", c, o) for c, o in zip(text[kept:], orders[kept:], strict=True)]
-        items += carried[::-1] if run.rtl else carried
-        items.append(_Item(glyph, "quiet", "", orders[0]) if zero else _Item(glyph, "glyph", text[0], orders[0]))
+        items += carried[::-1] if rtl else carried
+        append(_Item(glyph, "quiet", "", order) if zero else _Item(glyph, "glyph", text[0], order))
     return items
 
 
-@dataclass
+@dataclass(slots=True)
 class _Piece:
     """Items of one run written together, left to right: what pdf.js reads as one chunk."""
 
@@ -523,20 +652,34 @@ class _Piece:
     """The item whose character is written for pdf.js before the piece (see `_keep_spaces`)."""
     unwritten: set[int] = field(default_factory=set)
     """Blank glyphs of spaces at the piece's ends, left out (see `_pieces`), by the item's id."""
+    written: list[tuple] | None = field(default=None, compare=False, repr=False)
+    """What `ops` gave: pieces are planned in order, and not changed once written (`_plan_line`)."""
+    reading: str | None = field(default=None, compare=False, repr=False)
+    """What `logical` gave: a piece's items do not change."""
+    start: float | None = field(default=None, compare=False, repr=False)
+    """What `left()` gave."""
 
     @property
     def logical(self) -> str:
         """The characters of the piece, in logical order."""
-        return "".join(i.text for i in sorted(self.items, key=lambda i: i.order))
+        if self.reading is None:
+            self.reading = "".join(i.text for i in sorted(self.items, key=_by_order))
+        return self.reading
 
     def _inked(self, blank: bool) -> list[_Glyph]:
         widths = self.run.font.widths
-        glyphs = [i.glyph for i in self.items if i.kind == "glyph" and (blank or i.text.strip())]
-        return [g for g in glyphs if widths[g.gid]] or [i.glyph for i in self.items]
+        glyphs = [
+            i.glyph for i in self.items if i.kind == "glyph" and (blank or i.text.strip()) and widths[i.glyph.gid]
+        ]
+        return glyphs or [i.glyph for i in self.items]
 
     def left(self, blank: bool = False) -> float:
         """Where the piece starts on the page: its first glyph with a width and characters (or any)."""
-        return self.text.origin[0] + min(g.x for g in self._inked(blank))
+        if blank:
+            return self.text.origin[0] + min(g.x for g in self._inked(blank))
+        if self.start is None:
+            self.start = self.text.origin[0] + min(g.x for g in self._inked(blank))
+        return self.start
 
     def right(self, blank: bool = False) -> float:
         """Where the piece ends: the end of its last glyph with a width and characters (or any)."""
@@ -546,25 +689,37 @@ class _Piece:
 
     def ops(self, stream: Any) -> list[tuple]:
         """List everything to write for the piece, in order."""
+        if self.written is not None:
+            return self.written
         key = id(self.borrowed)
-        if key not in self.run.ops:
-            self.run.ops[key] = _run_ops(self.run, _info(stream, self.run.font), self.borrowed)
-        by_item = self.run.ops[key]
+        run_ops = self.run.ops
+        by_item = run_ops.get(key)
+        if by_item is None:
+            by_item = run_ops[key] = _run_ops(self.run, _info(stream, self.run.font), self.borrowed)
         before = [*self.before, ("piece",)] if self.before else []
         written: list[tuple] = []
+        marks, unwritten, borrowed = self.marks, self.unwritten, self.borrowed
+        if not marks and not unwritten and borrowed is None:
+            for item in self.items:
+                written += by_item[item.index]
+            self.written = before + written + self.after
+            return self.written
+        rtl = self.run.rtl
         for item in self.items:
-            written += self.marks.get(id(item), [])
-            if id(item) not in self.unwritten:
-                if item is self.borrowed and not self.run.rtl:
+            if marks:
+                written += marks.get(id(item), [])
+            if id(item) not in unwritten:
+                if item is borrowed and not rtl:
                     # The borrowed glyph reads as a direction mark for readers that ignore
                     # ActualText (pypdf), and the blank before it as its character: written
                     # before the blank, the mark stays out of the first word ("2016", not
                     # "2\u200e016"). A right-to-left piece's is its last glyph already.
                     blank = len(before) - 4  # the blank's span and the "piece" op close `before`
-                    before[blank:blank] = by_item[id(item)]
+                    before[blank:blank] = by_item[item.index]
                 else:
-                    written += by_item[id(item)]
-        return before + written + self.after
+                    written += by_item[item.index]
+        self.written = before + written + self.after
+        return self.written
 
 
 @dataclass
@@ -609,11 +764,12 @@ def _page_state(stream: Any, page: Any) -> _Page:
     # poppler takes all the lines of a page right to left when it holds more right-to-left
     # letters than left-to-right ones (TextPage::coalesce, lrCount): count them as it will.
     balance = 0
-    for box in _all_text_boxes(page):
-        for char in box.text:
-            kind = unicodedata.bidirectional(char)
-            balance += kind == "L"
-            balance -= kind in ("R", "AL")
+    for char, count in Counter("".join(box.text for box in _all_text_boxes(page))).items():
+        kind = _bidirectional(char)
+        if kind == "L":
+            balance += count
+        elif kind in ("R", "AL"):
+            balance -= count
     needed = max(0, balance + 1) if rtl else max(0, -balance)
     page_state = _Page(rtl, needed + 8 if needed else 0, dict(_outside_markers(page)))
     stream._publish_page = (page, page_state)
@@ -655,13 +811,21 @@ def _lines(box: Any) -> Iterator[Any]:
             yield from _lines(child)
 
 
-def _all_text_boxes(box: Any) -> Iterator[Any]:
+def _all_text_boxes(box: Any) -> list[Any]:
+    """Return the text boxes under `box`, in document order."""
     from weasyprint.formatting_structure import boxes
 
-    if isinstance(box, boxes.TextBox):
-        yield box
-    for child in getattr(box, "children", ()):
-        yield from _all_text_boxes(child)
+    text_box = boxes.TextBox
+    found = []
+    stack = [box]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, text_box):
+            found.append(box)
+        children = getattr(box, "children", None)
+        if children:
+            stack.extend(reversed(children))
+    return found
 
 
 def _draw_inline_level(stream: Any, page: Any, box: Any, *args: Any, **kwargs: Any) -> Any:
@@ -710,7 +874,12 @@ def _text_boxes(box: Any) -> Iterator[Any]:
 def _draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: str, matrix: Any) -> Any:
     """Draw a text box from its line's plan; without one, as WeasyPrint does."""
     plan = _state(stream).get(id(textbox))
+    layout = textbox.pango_layout
+    skipped = getattr(layout, "_publish_kept", None) is _SKIPPED
+    layout._publish_kept = None
     if plan is None or text_overflow == "ellipsis" or block_ellipsis != "none":
+        if skipped:  # `_reactivate` did not set the layout up: WeasyPrint draws from it
+            _originals["reactivate"](layout, textbox.style)
         return _originals["draw_first_line"](stream, textbox, text_overflow, block_ellipsis, matrix)
     _write(stream, plan, matrix)
     return []
@@ -724,29 +893,37 @@ def _pieces(text: _BoxText) -> list[_Piece]:
     lam, and so does the piece it makes.
     """
     pieces: list[_Piece] = []
-    for run in sorted(text.runs, key=lambda r: r.start):
+    for run in sorted(text.runs, key=_by_start):
         items = run.items = _items(run)
-        visual = {id(item): index for index, item in enumerate(items)}
+        rtl = run.rtl
+        for index, item in enumerate(items):
+            item.index = index
+        if not rtl and not run.raised:
+            # Nothing cut: one piece of all the items, which are in visual order already.
+            if items:
+                pieces.append(_Piece(text, run, list(items)))
+            continue
         cut: list[list[_Item]] = [[]]
-        for item in sorted(items, key=lambda i: (i.order, visual[id(i)])):
-            if item.kind == "raised" or (item.kind == "quiet" and run.rtl):
+        # Sorted on the order alone, ties stay in visual order (the sort is stable).
+        for item in sorted(items, key=_by_order):
+            if item.kind == "raised" or (rtl and item.kind == "quiet"):
                 cut += [[item], []]
             else:
                 cut[-1].append(item)
         for group in filter(None, cut):
-            if run.rtl and not _pdfjs_reads_rtl("".join(i.text for i in group)):
+            if rtl and not _pdfjs_reads_rtl("".join(i.text for i in group)):
                 # pdf.js would keep it left to right ("( )" between two Latin runs): one a chunk.
                 pieces += [_Piece(text, run, [item]) for item in group]
             else:
-                pieces.append(_Piece(text, run, sorted(group, key=lambda i: visual[id(i)])))
+                pieces.append(_Piece(text, run, sorted(group, key=_by_index)))
     for piece in pieces:
         # A space at either end of a piece draws nothing and, written, would make pdf.js put a
         # space before whatever it reads next: spaces between pieces are seen to by `_keep_spaces`.
-        info = piece.run.font._publish_info
-        ends = [piece.items, piece.items[::-1]]
-        for side in ends:
+        blanks = piece.run.font._publish_info.blanks
+        items = piece.items
+        for side in (items, reversed(items)):
             for item in side:
-                if item.kind != "glyph" or not item.text.isspace() or item.glyph.gid not in info.blanks:
+                if item.kind != "glyph" or not item.text.isspace() or item.glyph.gid not in blanks:
                     break
                 piece.unwritten.add(id(item))
     return pieces
@@ -763,7 +940,8 @@ def _plan_line(stream: Any, page: _Page, texts: list[_BoxText | None]) -> dict[i
         if text is not None:
             ops: list[tuple] = []
             for piece in pieces.get(id(text.box), []):
-                ops += [("piece",), *piece.ops(stream)]
+                ops.append(("piece",))
+                ops += piece.ops(stream)
             plans[id(text.box)] = ops
     return plans
 
@@ -890,21 +1068,25 @@ def _keep_spaces(stream: Any, texts: list[_BoxText | None], pieces: dict[int, li
 def _pdfjs_view(ops: list[tuple], origin: float, last: str) -> tuple[float | None, str]:
     """Return where pdf.js sees `ops` end (the last glyph with a width and a character) and the last
     character it took (a space for whitespace; format characters are skipped)."""
-    end = None
-    for op in ops:
+    # Read from the end: the last character taken, and the last glyph with a width and a character.
+    taken = None
+    for op in reversed(ops):
         if op[0] != "glyph":
             continue
-        _, font, size, code, x = op[:5]
+        font, code = op[1], op[3]
         text = font.to_unicode.get(code, "")
-        if not text or _skipped_by_pdfjs(text):
+        if not text or _category(text[-1]) == "Cf":
             continue
         if text.isspace():
-            last = " "
+            if taken is None:
+                taken = " "
             continue
-        last = text[-1]
-        if font.widths[code]:
-            end = origin + x + font.widths[code] * size / 1000
-    return end, last
+        if taken is None:
+            taken = text[-1]
+        width = font.widths[code]
+        if width:
+            return origin + op[4] + width * op[2] / 1000, taken
+    return None, last if taken is None else taken
 
 
 def _borrow(stream: Any, piece: _Piece, x: float, spaced: bool) -> None:
@@ -970,16 +1152,42 @@ def _item_ops(run: _Run, info: _FontInfo, item: _Item, borrowed: bool = False) -
     return [("glyph", font, size, _code(font, info, glyph.gid, item.text), glyph.x, 0.0, "char")]
 
 
-def _run_ops(run: _Run, info: _FontInfo, borrowed: _Item | None) -> dict[int, list[tuple]]:
+def _run_ops(run: _Run, info: _FontInfo, borrowed: _Item | None) -> list[list[tuple]]:
     """Write every item of a run (see `_item_ops`), carriers placed among the run's characters."""
-    ops: list[tuple] = []
-    spans: list[tuple[_Item, int, int]] = []
+    by_item: list[list[tuple]] = []
+    font, size = run.font, run.size
+    widths, to_unicode, blank = font.widths, font.to_unicode, info.blank
+    flex = False  # carriers to place: without them, `_place` changes nothing
     for item in run.items:
-        start = len(ops)
-        ops += _item_ops(run, info, item, item is borrowed)
-        spans.append((item, start, len(ops)))
-    placed = _place(ops, run.size, run.rtl)
-    return {id(item): placed[start:end] for item, start, end in spans}
+        kind = item.kind
+        if kind == "glyph" and item is not borrowed:
+            glyph = item.glyph
+            gid, text = glyph.gid, item.text
+            known = to_unicode.get(gid)
+            # `_code`, when the glyph's own code reads as `text` (most glyphs): that code.
+            if (
+                (known is None or known == text)
+                and gid in widths
+                and (gid == blank or not text or _category(text[-1]) != "Cf")
+            ):
+                to_unicode[gid] = text
+                code = gid
+            else:
+                code = _code(font, info, gid, text)
+            by_item.append([("glyph", font, size, code, glyph.x, 0.0, "char")])
+        else:
+            flex = flex or kind in ("carrier", "raised")
+            by_item.append(_item_ops(run, info, item, item is borrowed))
+    if not flex:
+        return by_item
+    ops = [op for item_ops in by_item for op in item_ops]
+    placed = _place(ops, size, run.rtl)
+    start = 0
+    for index, item_ops in enumerate(by_item):
+        end = start + len(item_ops)
+        by_item[index] = placed[start:end]
+        start = end
+    return by_item
 
 
 def _place(ops: list[tuple], size: float, rtl: bool) -> list[tuple]:
@@ -1029,7 +1237,9 @@ def _write(stream: Any, ops: list[tuple], matrix: Any) -> None:
     pen = 0.0
     rise = 0.0
     current = None
+    current_font = widths = to_unicode = None
     parts: list[str] = []
+    append = parts.append
 
     def flush() -> None:
         if parts:
@@ -1039,23 +1249,26 @@ def _write(stream: Any, ops: list[tuple], matrix: Any) -> None:
     for op in ops:
         kind = op[0]
         if kind == "glyph":
-            _, font, size, code, x, glyph_rise = op[:6]
-            if current != (font.hash, size):
-                flush()
-                pydyf.Stream.set_font_size(stream, font.hash, size)  # WeasyPrint's would skip it
-                stream._current_font = current = (font.hash, size)
+            font, size, code, x, glyph_rise = op[1], op[2], op[3], op[4], op[5]
+            if font is not current_font or current is None or current[1] != size:
+                if current is None or current != (font.hash, size):
+                    flush()
+                    pydyf.Stream.set_font_size(stream, font.hash, size)  # WeasyPrint's would skip it
+                    stream._current_font = current = (font.hash, size)
+                current_font, widths, to_unicode = font, font.widths, font.to_unicode
             if glyph_rise != rise:
                 flush()
                 stream.set_text_rise(-glyph_rise)
                 rise = glyph_rise
             shift = (pen - x) * 1000 / size
-            if abs(shift) >= 5e-4:
+            if shift >= 5e-4 or shift <= -5e-4:
                 number = f"{shift:.3f}".rstrip("0").rstrip(".")
-                parts.append(number)
+                append(number)
                 pen -= float(number) * size / 1000
-            parts.append(f"<{code:04x}>")
-            pen += font.widths[code] * size / 1000
-            if _skipped_by_pdfjs(font.to_unicode.get(code, "")):
+            append(f"<{code:04x}>")
+            pen += widths[code] * size / 1000
+            text = to_unicode.get(code, "")
+            if text and _category(text[-1]) == "Cf":
                 # pdf.js skips glyphs of format characters with the spacing after them: end the array.
                 flush()
         elif kind == "begin":
