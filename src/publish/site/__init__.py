@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -140,6 +141,16 @@ def _write_fonts(
         texts += _string_values(layouts.strings(lang))
         texts.append(generated_text(path for path, _ in web_stylesheets(layouts)))
         requests.append((themes[brand], FontRequest(folder, frozenset(groups), "".join(texts), f"{lang} pages")))
+    # The brands' faces are mostly the same bundled fonts: each language's subsets keep the
+    # characters of that language's pages of all the brands made now, so that a face is cut once
+    # per language rather than once per brand and language (at the cost of a few more glyphs).
+    shared: dict[str, set[str]] = {}
+    for _, request in requests:
+        shared.setdefault(request.folder.rsplit("/", 1)[-1], set()).update(request.text)
+    requests = [
+        (theme, replace(request, text="".join(sorted(shared[request.folder.rsplit("/", 1)[-1]]))))
+        for theme, request in requests
+    ]
     names = "".join(language_name(lang) for lang in catalogue.languages)
     for brand, theme in themes.items():
         others = frozenset(theme.groups) - {"latn"}
