@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import resource
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -187,11 +188,20 @@ class Workers:
         return self._pool
 
     def start(self) -> None:
-        """Start the workers now (they load their modules while this process does other work)."""
+        """Start the workers now, in the background: they load their modules while this process works.
+
+        Starting the first worker waits for the fork server to import them (half a second for
+        WeasyPrint), so it is done from a thread.
+        """
         if self.jobs > 1:
-            with contextlib.suppress(BrokenProcessPool):
-                for _ in range(self.jobs):
-                    self.executor().submit(int)
+            pool = self.executor()
+
+            def warm() -> None:
+                with contextlib.suppress(BrokenProcessPool, RuntimeError):  # RuntimeError: shut down already
+                    for _ in range(self.jobs):
+                        pool.submit(int)
+
+            threading.Thread(target=warm, name="publish-workers-start", daemon=True).start()
 
     def map(self, function: Callable[..., T], calls: Sequence[tuple]) -> list[T]:
         """Return `function(*args)` for each args of `calls`, in order, computed in the workers.

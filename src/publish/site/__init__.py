@@ -106,17 +106,27 @@ def finish_site(
     mapper = mapper or _in_process
     layouts_of = {layouts.brand: layouts for layouts in brands} | {page.layouts.brand: page.layouts for page in pages}
     themes: dict[str, Theme] = {brand: load_theme(layouts) for brand, layouts in layouts_of.items()}
-    subsets = _write_fonts(layouts_of, catalogue, themes, site, mapper)
-    mapper(write_card, [(page.card, themes[page.layouts.brand], site.root) for page in pages if page.card is not None])
+    requests = _font_requests(layouts_of, catalogue, themes, site)
+    # The cards and every subset of every request in one batch, so no worker waits for another;
+    # the cards first, as each takes longer than a subset. Then the files, in order, here.
+    cards = [(page.card, themes[page.layouts.brand], site.root) for page in pages if page.card is not None]
+    keys = list(dict.fromkeys((face.path, keep) for t, r in requests for _, face, keep in subsets_needed(t, r)))
+    jobs = [(write_card, args) for args in cards] + [(cached_subset, (path, keep, site.cache)) for path, keep in keys]
+    done = mapper(_call, jobs)
+    subsets = _write_fonts(requests, site, dict(zip(keys, done[len(cards) :], strict=True)))
     write_sitemap(_sitemap_entries(catalogue), site.root, site.base_url)
     _copy_assets(list(layouts_of.values()), site)
     return subsets
 
 
-def _write_fonts(
-    layouts_of: dict[str, Layouts], catalogue: Catalogue, themes: dict[str, Theme], site: Site, mapper: Mapper
-) -> list[Subset]:
-    """Subset each brand's fonts per language, to the text of the pages that load them.
+def _call(function: Callable[..., T], args: tuple) -> T:
+    return function(*args)
+
+
+def _font_requests(
+    layouts_of: dict[str, Layouts], catalogue: Catalogue, themes: dict[str, Theme], site: Site
+) -> list[tuple[Theme, FontRequest]]:
+    """Return the subsets to make of each brand's fonts per language: the text of the pages that load them.
 
     The pages are read back from the site folder, those of earlier builds included: building one
     briefing must not drop from the subsets a character that another briefing's page shows.
@@ -156,9 +166,13 @@ def _write_fonts(
         others = frozenset(theme.groups) - {"latn"}
         request = FontRequest(f"{FONTS_DIR}/{brand}/{NAMES}", others, names, "language names", safety=False)
         requests.append((theme, request))
-    # Every subset of every request at once, in the workers; then the files, in order, here.
-    keys = list(dict.fromkeys((face.path, keep) for t, r in requests for _, face, keep in subsets_needed(t, r)))
-    computed = dict(zip(keys, mapper(cached_subset, [(path, keep, site.cache) for path, keep in keys]), strict=True))
+    return requests
+
+
+def _write_fonts(
+    requests: list[tuple[Theme, FontRequest]], site: Site, computed: dict[tuple[Path, frozenset[int]], bytes]
+) -> list[Subset]:
+    """Write each request's subsets (`computed` beforehand) and stylesheets."""
     made: list[Subset] = []
     for theme, request in requests:
         made += write_fonts(theme, request, site.root, site.cache, computed)
