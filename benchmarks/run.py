@@ -299,9 +299,20 @@ def main() -> int:
 
             # 6. The archive: cold, nothing changed, time per PDF page as it grows.
             scale = {}
-            for size in (int(s) for s in args.sizes.split(",")):
+            for index, size in enumerate(int(s) for s in args.sizes.split(",")):
                 project = archive(size, work)
+                if index == 0:
+                    # Parallel against serial on a workload where the pool's start is amortised.
+                    serial_archive = timed(publish(project, project / "serial", "--jobs", "1"), cwd=project)
+                    shutil.rmtree(project / "serial")
                 cold_time = timed(publish(project, project / "build"), cwd=project)
+                if index == 0:
+                    figures["archive_parallel_vs_serial"] = {
+                        "briefings": size,
+                        "serial_s": round(serial_archive, 1),
+                        "parallel_s": round(cold_time, 1),
+                        "ratio": round(cold_time / serial_archive, 3),
+                    }
                 noop_time = timed(publish(project, project / "build"), cwd=project)
                 pdf_pages = page_count(project / "build" / "pdf")
                 scale[size] = {
