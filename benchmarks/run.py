@@ -108,6 +108,10 @@ BARE = """
 import json, sys
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
+if len(sys.argv) > 2:  # the same, with publish's text rewrite for readers (publish.pdftext)
+    from publish import pdftext
+
+    pdftext.install()
 fonts = FontConfiguration()
 for page in json.load(open(sys.argv[1])):
     html = open(page["html"], encoding="utf-8").read()
@@ -255,6 +259,11 @@ def main() -> int:
         figures["bare_weasyprint_s"] = round(bare, 3)
         figures["publish_serial_pdf_s"] = round(serial_pdf, 3)
         figures["overhead_vs_weasyprint"] = round(serial_pdf / bare, 3)
+        # How much of that is publish.pdftext (Arabic that copies out right), and how much the rest.
+        with_pdftext = best(args.repeat, lambda: timed([PYTHON, "-c", BARE, str(pages / "pages.json"), "pdftext"]))
+        figures["bare_weasyprint_with_pdftext_s"] = round(with_pdftext, 3)
+        figures["pdftext_vs_weasyprint"] = round(with_pdftext / bare, 3)
+        figures["overhead_vs_weasyprint_with_pdftext"] = round(serial_pdf / with_pdftext, 3)
 
         # 2. Parallel against serial: the full cold build (PDFs and site).
         serial = best(args.repeat, lambda: cold(ROOT, work, "--jobs", "1"))
