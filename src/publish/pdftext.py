@@ -100,20 +100,17 @@ class _Pango:
         )
         self.glyph_info = struct.Struct("=Iiii4x") if packed else None
 
-    def glyphs(self, glyph_string: Any, count: int) -> list[tuple[int, int, int, int]]:
-        """Return (glyph, width, x offset, y offset) for each glyph of a Pango glyph string."""
+    def glyphs(self, glyph_string: Any, count: int) -> Iterator[tuple[int, int, int, int]]:
+        """Yield (glyph, width, x offset, y offset) for each glyph of a Pango glyph string."""
         if not count:
-            return []
+            return iter(())
         if self.glyph_info is not None:
-            data = self.ffi.buffer(glyph_string.glyphs, count * 20)
-            return list(self.glyph_info.iter_unpack(data))
+            return self.glyph_info.iter_unpack(self.ffi.buffer(glyph_string.glyphs, count * 20))
         infos = glyph_string.glyphs
-        result = []
-        for i in range(count):
-            info = infos[i]
-            geometry = info.geometry
-            result.append((info.glyph, geometry.width, geometry.x_offset, geometry.y_offset))
-        return result
+        return (
+            (info.glyph, info.geometry.width, info.geometry.x_offset, info.geometry.y_offset)
+            for info in (infos[i] for i in range(count))
+        )
 
 
 _pango_cache: list[_Pango] = []
@@ -243,8 +240,10 @@ def _font_facts(content: bytes, index: int) -> _FontFacts:
 
     try:
         ttfont = TTFont(io.BytesIO(content), fontNumber=index, lazy=True)
-        order = ttfont.getGlyphOrder()
-        ids = {name: gid for gid, name in enumerate(order)}
+        # Glyphs are known here by their ids, not their names: numbered names spare reading the
+        # font's own (its `post` table), the better part of the time this takes.
+        ttfont.setGlyphOrder([f"glyph{gid}" for gid in range(ttfont["maxp"].numGlyphs)])
+        ids = {name: gid for gid, name in enumerate(ttfont.getGlyphOrder())}
         marks: frozenset[int] = frozenset()
         if "GDEF" in ttfont and ttfont["GDEF"].table.GlyphClassDef:
             classes = ttfont["GDEF"].table.GlyphClassDef.classDefs
@@ -365,26 +364,34 @@ def _build_vector_font_dictionary(font_dictionary: Any, pdf: Any, font: Any, *ar
 
 
 @dataclass(slots=True)
-class _Glyph:
-    """One glyph of a text box, where WeasyPrint puts it, and the characters it stands for."""
+class _Item:
+    """What is written for a glyph of a text box: the glyph itself, or a blank carrier standing in for it.
+
+    `_gather` reads each glyph as an item of its own; `_expand` gives carriers to the glyphs whose
+    characters some must hold, and its kind to each item.
+    """
 
     gid: int
+    """The glyph drawn, or stood in for (a carrier)."""
     x: float
-    """Origin along the line, in points from the box's text origin."""
+    """The glyph's origin along the line, in points from the box's text origin."""
     rise: float
-    """Text rise, as WeasyPrint writes it (Ts)."""
-    pen: float
-    """Where the pen was before the glyph's own offset: where its characters belong in the line."""
-    cluster: int
-    """Byte offset of its cluster in the run's text."""
+    """The glyph's text rise, as WeasyPrint writes it (Ts)."""
     mark: bool
     """A combining mark glyph (GDEF class 3)."""
     text: str = ""
-    """The writer's characters this glyph stands for, in logical order (may be empty)."""
+    """The writer's characters the item stands for, in logical order (may be empty)."""
     order: int = 0
-    """Where its first character comes in the run's text: glyphs sorted on it are in logical order."""
-    positions: list[int] | range = field(default_factory=list)
-    """Where each of its characters comes in the run's text (they need not follow each other)."""
+    """Where its first character comes in the run's text: items sorted on it are in logical order."""
+    index: int = field(default=0, compare=False)
+    """Where it comes among its run's items, in visual order."""
+    kind: str = "glyph"
+    """"glyph": the glyph, reading as `text`; "carrier": a blank reading as one character of the
+    glyph's; "raised": a glyph on a raised baseline (see `_item_ops`); "quiet": the glyph,
+    reading as nothing (its characters are on carriers, or it has none)."""
+    positions: list[int] | None = None
+    """Where each of its characters comes in the run's text, when they need not follow each other
+    from `order` (the glyphs of a cluster of several, `_assign_texts`)."""
 
 
 @dataclass
@@ -396,13 +403,17 @@ class _Run:
     level: int
     start: int
     """Byte offset of the run in the box's text: runs sorted on it are in logical order."""
-    glyphs: list[_Glyph] = field(default_factory=list)
     items: list[_Item] = field(default_factory=list)
-    """What is written for the glyphs (`_items`), in visual order."""
+    """What is written for its glyphs, in visual order: one item a glyph from `_gather`, carriers
+    added by `_expand`."""
+    plain: bool = False
+    """Whether every glyph is written as itself, reading as its own characters: `_expand` has
+    nothing to change (a glyph without rise, with characters and an advance or a mark; one
+    character a glyph in a right-to-left run)."""
     raised: bool = False
-    """Whether `_items` made a raised item of one of its glyphs."""
-    ops: dict[int, list[list[tuple]]] = field(default_factory=dict)
-    """What is written for each item (`_run_ops`, by its index), by the borrowed item's id (see `_borrow`)."""
+    """Whether `_expand` made a raised item of one of its glyphs."""
+    ops: dict[int, tuple[list[tuple], list[int]]] = field(default_factory=dict)
+    """What is written for its items (`_run_ops`), by the borrowed item's id (see `_borrow`)."""
 
     @property
     def rtl(self) -> bool:
@@ -468,6 +479,7 @@ def _gather(stream: Any, textbox: Any) -> _BoxText | None:
                 return None
             offset = item.offset
             current = _Run(font, font_size, analysis.level, offset)
+            rtl = current.rtl
             glyph_string = glyph_item.glyphs
             count = glyph_string.num_glyphs
             clusters = p.ffi.unpack(glyph_string.log_clusters, count) if count else []
@@ -476,8 +488,9 @@ def _gather(stream: Any, textbox: Any) -> _BoxText | None:
             counts = None if len(texts) == count else Counter(clusters)
             marks = info.marks
             widths = font.widths
-            glyphs = current.glyphs
-            shared: dict[int, list[_Glyph]] = {}
+            items = current.items
+            shared: dict[int, list[_Item]] = {}
+            plain = True
             for (gid, width, x_offset, y_offset), cluster in zip(p.glyphs(glyph_string, count), clusters, strict=True):
                 if gid == empty:
                     pen += (width / font_size) * font_size / 1000
@@ -489,26 +502,27 @@ def _gather(stream: Any, textbox: Any) -> _BoxText | None:
                     p.get_glyph_extents(pango_font, gid, stream.ink_rect, stream.logical_rect)
                     logical_width = widths[gid] = round(stream.logical_rect.width * 1000 * from_units / font_size)
                 offset_ = x_offset / font_size
-                before = pen
                 x = pen + offset_ * font_size / 1000
                 kerning = logical_width + offset_ - width * 1000 * from_units / font_size
                 pen = x + (logical_width - (int(kerning) if kerning else 0)) * font_size / 1000
                 rise = y_offset / 1000
+                mark = gid in marks
                 if counts is None or counts[cluster] == 1:
                     text = texts[cluster]
-                    base = cluster * 64
-                    glyph = _Glyph(
-                        gid, x, rise, before, cluster, gid in marks, text, base, range(base, base + len(text))
-                    )
+                    item = _Item(gid, x, rise, mark, text, cluster * 64, len(items))
+                    if plain and (rise or not text or not (logical_width or mark) or (rtl and len(text) > 1)):
+                        plain = False
                 else:
-                    glyph = _Glyph(gid, x, rise, before, cluster, gid in marks)
+                    item = _Item(gid, x, rise, mark, "", 0, len(items), positions=[])
+                    plain = False
                     if cluster in shared:
-                        shared[cluster].append(glyph)
+                        shared[cluster].append(item)
                     else:
-                        shared[cluster] = [glyph]
-                glyphs.append(glyph)
+                        shared[cluster] = [item]
+                items.append(item)
             if shared:
-                _assign_texts(current.rtl, shared, texts)
+                _assign_texts(rtl, shared, texts)
+            current.plain = plain
             runs.append(current)
         # Drawn from its plan, the box needs its layout no more: `_reactivate` leaves it as it is.
         kept = True
@@ -551,7 +565,7 @@ def _units(text: str) -> list[tuple[str, str]]:
     return units
 
 
-def _assign_texts(rtl: bool, clusters: dict[int, list[_Glyph]], texts: dict[int, str]) -> None:
+def _assign_texts(rtl: bool, clusters: dict[int, list[_Item]], texts: dict[int, str]) -> None:
     """Share each cluster's characters among its glyphs: letters to letter glyphs, marks to marks.
 
     For the clusters of several glyphs (`_gather` gives one-glyph clusters their text itself).
@@ -560,7 +574,7 @@ def _assign_texts(rtl: bool, clusters: dict[int, list[_Glyph]], texts: dict[int,
         logical = glyphs[::-1] if rtl else glyphs
         letters = [g for g in logical if not g.mark] or logical[:1]
         marks = [g for g in logical if g not in letters]
-        holders: list[_Glyph] = []
+        holders: list[_Item] = []
         for index, (letter, unit_marks) in enumerate(_units(texts[cluster])):
             holder = letters[min(index, len(letters) - 1)]
             if letter:
@@ -584,24 +598,8 @@ def _assign_texts(rtl: bool, clusters: dict[int, list[_Glyph]], texts: dict[int,
 # --- drawing ---------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Item:
-    """What is written for a glyph: the glyph itself, or a blank carrier standing in for it."""
-
-    glyph: _Glyph
-    kind: str
-    """"glyph": the glyph, reading as `text`; "carrier": a blank reading as one character of the
-    glyph's; "raised": a glyph on a raised baseline (see `_item_ops`); "quiet": the glyph,
-    reading as nothing (its characters are on carriers, or it has none)."""
-    text: str
-    order: int
-    """Where the item's first character comes in the run's text."""
-    index: int = field(default=0, compare=False)
-    """Where it comes among its run's items, in visual order (set by `_pieces`)."""
-
-
-def _items(run: _Run) -> list[_Item]:
-    """Expand a run's glyphs into what is written for them, in visual order.
+def _expand(run: _Run) -> None:
+    """Give each of a run's items its kind, and carriers to the glyphs that need them (visual order kept).
 
     Readers reverse right-to-left text character by character, the characters of a ligature too:
     a right-to-left glyph standing for several characters keeps its first, and carriers on its
@@ -609,30 +607,43 @@ def _items(run: _Run) -> list[_Item]:
     starts where the next glyph starts: poppler could not tell which comes first, and pdf.js
     would measure the next one from before it; carriers just before it hold its characters.
     """
+    if run.plain:
+        return  # every glyph is written as itself: `_gather` made it a "glyph" item
     items: list[_Item] = []
     append = items.append
     widths = run.font.widths
     rtl = run.rtl
-    for glyph in run.glyphs:
+    for glyph in run.items:
         # A glyph's first position is its order (`_assign_texts`): both are set from its first character.
         text, order = glyph.text, glyph.order
         if glyph.rise:
-            append(_Item(glyph, "raised", text, order))
+            glyph.kind = "raised"
+            append(glyph)
             run.raised = True
             continue
         if not text:
-            append(_Item(glyph, "quiet", text, order))
+            glyph.kind = "quiet"
+            append(glyph)
             continue
         zero = not widths[glyph.gid] and not glyph.mark
         if not zero and not (rtl and len(text) > 1 and not all(is_mark(c) for c in text)):
-            append(_Item(glyph, "glyph", text, order))
+            append(glyph)
             continue
-        orders = glyph.positions
+        orders = glyph.positions if glyph.positions is not None else range(order, order + len(text))
         kept = 0 if zero else 1
-        carried = [_Item(glyph, "carrier", c, o) for c, o in zip(text[kept:], orders[kept:], strict=True)]
+        carried = [
+            _Item(glyph.gid, glyph.x, glyph.rise, glyph.mark, c, o, kind="carrier")
+            for c, o in zip(text[kept:], orders[kept:], strict=True)
+        ]
         items += carried[::-1] if rtl else carried
-        append(_Item(glyph, "quiet", "", order) if zero else _Item(glyph, "glyph", text[0], order))
-    return items
+        if zero:
+            glyph.kind, glyph.text = "quiet", ""
+        else:
+            glyph.text = text[0]
+        append(glyph)
+    for index, item in enumerate(items):
+        item.index = index
+    run.items = items
 
 
 @dataclass(slots=True)
@@ -666,12 +677,10 @@ class _Piece:
             self.reading = "".join(i.text for i in sorted(self.items, key=_by_order))
         return self.reading
 
-    def _inked(self, blank: bool) -> list[_Glyph]:
+    def _inked(self, blank: bool) -> list[_Item]:
         widths = self.run.font.widths
-        glyphs = [
-            i.glyph for i in self.items if i.kind == "glyph" and (blank or i.text.strip()) and widths[i.glyph.gid]
-        ]
-        return glyphs or [i.glyph for i in self.items]
+        inked = [i for i in self.items if i.kind == "glyph" and (blank or i.text.strip()) and widths[i.gid]]
+        return inked or self.items
 
     def left(self, blank: bool = False) -> float:
         """Where the piece starts on the page: its first glyph with a width and characters (or any)."""
@@ -692,32 +701,36 @@ class _Piece:
         if self.written is not None:
             return self.written
         key = id(self.borrowed)
-        run_ops = self.run.ops
-        by_item = run_ops.get(key)
-        if by_item is None:
-            by_item = run_ops[key] = _run_ops(self.run, _info(stream, self.run.font), self.borrowed)
+        cached = self.run.ops.get(key)
+        if cached is None:
+            cached = self.run.ops[key] = _run_ops(self.run, _info(stream, self.run.font), self.borrowed)
+        ops, bounds = cached
         before = [*self.before, ("piece",)] if self.before else []
-        written: list[tuple] = []
         marks, unwritten, borrowed = self.marks, self.unwritten, self.borrowed
         if not marks and not unwritten and borrowed is None:
-            for item in self.items:
-                written += by_item[item.index]
-            self.written = before + written + self.after
+            if len(self.items) == len(self.run.items):
+                # All the run's items, in visual order (a piece's items always are): the run's ops.
+                self.written = before + ops + self.after
+            else:
+                written = [op for item in self.items for op in ops[bounds[item.index] : bounds[item.index + 1]]]
+                self.written = before + written + self.after
             return self.written
+        written: list[tuple] = []
         rtl = self.run.rtl
         for item in self.items:
             if marks:
                 written += marks.get(id(item), [])
             if id(item) not in unwritten:
+                item_ops = ops[bounds[item.index] : bounds[item.index + 1]]
                 if item is borrowed and not rtl:
                     # The borrowed glyph reads as a direction mark for readers that ignore
                     # ActualText (pypdf), and the blank before it as its character: written
                     # before the blank, the mark stays out of the first word ("2016", not
                     # "2\u200e016"). A right-to-left piece's is its last glyph already.
                     blank = len(before) - 4  # the blank's span and the "piece" op close `before`
-                    before[blank:blank] = by_item[item.index]
+                    before[blank:blank] = item_ops
                 else:
-                    written += by_item[item.index]
+                    written += item_ops
         self.written = before + written + self.after
         return self.written
 
@@ -894,10 +907,9 @@ def _pieces(text: _BoxText) -> list[_Piece]:
     """
     pieces: list[_Piece] = []
     for run in sorted(text.runs, key=_by_start):
-        items = run.items = _items(run)
+        _expand(run)
+        items = run.items
         rtl = run.rtl
-        for index, item in enumerate(items):
-            item.index = index
         if not rtl and not run.raised:
             # Nothing cut: one piece of all the items, which are in visual order already.
             if items:
@@ -923,7 +935,7 @@ def _pieces(text: _BoxText) -> list[_Piece]:
         items = piece.items
         for side in (items, reversed(items)):
             for item in side:
-                if item.kind != "glyph" or not item.text.isspace() or item.glyph.gid not in blanks:
+                if item.kind != "glyph" or not item.text.isspace() or item.gid not in blanks:
                     break
                 piece.unwritten.add(id(item))
     return pieces
@@ -1012,13 +1024,13 @@ def _mark_directions(stream: Any, page: _Page, pieces: list[_Piece]) -> None:
                 continue
             for item in piece.items:
                 if item.kind == "glyph" and item.text[:1] in _POPPLER_WEAK and item.text != left:
-                    piece.marks[id(item)] = [_marker(stream, piece.run, RLM, item.glyph.x - 0.01)]
+                    piece.marks[id(item)] = [_marker(stream, piece.run, RLM, item.x - 0.01)]
                 if item.text:
                     left = item.text
     # poppler joins a line ending in a hyphen to the next, dropping the hyphen: right for a word
     # it cut, wrong for a hyphen the writer typed (URLs, "synth-wave"). After one, a mark keeps it.
     end = visual[-1]
-    if max(end.items, key=lambda i: i.glyph.x).text.endswith("-"):
+    if max(end.items, key=lambda i: i.x).text.endswith("-"):
         end.after.append(_marker(stream, end.run, RLM if page.rtl else LRM, end.right() - end.text.origin[0]))
     target = next((p for p in pieces if p.run.rtl == page.rtl), None)
     while page.ballast > 0 and target is not None:
@@ -1096,7 +1108,7 @@ def _borrow(stream: Any, piece: _Piece, x: float, spaced: bool) -> None:
     """
     run = piece.run
     first = next((i for i in sorted(piece.items, key=lambda i: i.order) if i.text.strip()), None)
-    if first is None or first.kind != "glyph" or is_mark(first.text[0]) or not run.font.widths[first.glyph.gid]:
+    if first is None or first.kind != "glyph" or is_mark(first.text[0]) or not run.font.widths[first.gid]:
         return
     if run.rtl and len(first.text) > 1:
         return  # poppler would read the ActualText of the glyph backwards
@@ -1119,7 +1131,7 @@ def _item_ops(run: _Run, info: _FontInfo, item: _Item, borrowed: bool = False) -
     carrier to be placed between its neighbours (`_place`); "twin" a carrier at the previous
     carrier's place; "quiet" a glyph whose characters poppler takes from elsewhere, or none.
     """
-    font, size, glyph = run.font, run.size, item.glyph
+    font, size = run.font, run.size
     invisible = RLM if run.rtl else LRM  # what a glyph without characters reads as: nothing visible
     if item.kind == "raised":
         # Raised glyphs are on another baseline for poppler, which makes a line of them: an
@@ -1131,15 +1143,15 @@ def _item_ops(run: _Run, info: _FontInfo, item: _Item, borrowed: bool = False) -
         return [
             ("begin", item.text),
             ("glyph", font, size, carrier, None, 0.0, "flex", item.order),
-            ("glyph", font, size, _code(font, info, glyph.gid, item.text or invisible), glyph.x, glyph.rise, "quiet"),
+            ("glyph", font, size, _code(font, info, item.gid, item.text or invisible), item.x, item.rise, "quiet"),
             ("glyph", font, size, carrier, None, 0.0, "twin"),
             ("end",),
         ]
     if item.kind == "quiet":
-        ops: list[tuple] = [("glyph", font, size, _code(font, info, glyph.gid, invisible), glyph.x, 0.0, "quiet")]
+        ops: list[tuple] = [("glyph", font, size, _code(font, info, item.gid, invisible), item.x, 0.0, "quiet")]
         if run.rtl:
             ops = [("begin", ""), *ops, ("end",)]
-        if font.widths[glyph.gid]:
+        if font.widths[item.gid]:
             ops.append(("sync",))  # pdf.js skips format characters without advancing: put it back
         return ops
     if item.kind == "carrier":
@@ -1147,22 +1159,26 @@ def _item_ops(run: _Run, info: _FontInfo, item: _Item, borrowed: bool = False) -
         return [("glyph", font, size, code, None, 0.0, "flex", item.order)]
     if borrowed:
         # Its character was written for pdf.js before the piece; poppler reads it here.
-        code = _code(font, info, glyph.gid, invisible)
-        return [("begin", item.text), ("glyph", font, size, code, glyph.x, 0.0, "char"), ("end",), ("sync",)]
-    return [("glyph", font, size, _code(font, info, glyph.gid, item.text), glyph.x, 0.0, "char")]
+        code = _code(font, info, item.gid, invisible)
+        return [("begin", item.text), ("glyph", font, size, code, item.x, 0.0, "char"), ("end",), ("sync",)]
+    return [("glyph", font, size, _code(font, info, item.gid, item.text), item.x, 0.0, "char")]
 
 
-def _run_ops(run: _Run, info: _FontInfo, borrowed: _Item | None) -> list[list[tuple]]:
-    """Write every item of a run (see `_item_ops`), carriers placed among the run's characters."""
-    by_item: list[list[tuple]] = []
+def _run_ops(run: _Run, info: _FontInfo, borrowed: _Item | None) -> tuple[list[tuple], list[int]]:
+    """Write every item of a run (see `_item_ops`), carriers placed among the run's characters.
+
+    Return the ops of all its items, in visual order, and their bounds: the ops of item `i` are
+    `ops[bounds[i] : bounds[i + 1]]`.
+    """
+    ops: list[tuple] = []
+    bounds = [0]
     font, size = run.font, run.size
     widths, to_unicode, blank = font.widths, font.to_unicode, info.blank
     flex = False  # carriers to place: without them, `_place` changes nothing
     for item in run.items:
         kind = item.kind
         if kind == "glyph" and item is not borrowed:
-            glyph = item.glyph
-            gid, text = glyph.gid, item.text
+            gid, text = item.gid, item.text
             known = to_unicode.get(gid)
             # `_code`, when the glyph's own code reads as `text` (most glyphs): that code.
             if (
@@ -1174,20 +1190,14 @@ def _run_ops(run: _Run, info: _FontInfo, borrowed: _Item | None) -> list[list[tu
                 code = gid
             else:
                 code = _code(font, info, gid, text)
-            by_item.append([("glyph", font, size, code, glyph.x, 0.0, "char")])
+            ops.append(("glyph", font, size, code, item.x, 0.0, "char"))
         else:
             flex = flex or kind in ("carrier", "raised")
-            by_item.append(_item_ops(run, info, item, item is borrowed))
-    if not flex:
-        return by_item
-    ops = [op for item_ops in by_item for op in item_ops]
-    placed = _place(ops, size, run.rtl)
-    start = 0
-    for index, item_ops in enumerate(by_item):
-        end = start + len(item_ops)
-        by_item[index] = placed[start:end]
-        start = end
-    return by_item
+            ops += _item_ops(run, info, item, item is borrowed)
+        bounds.append(len(ops))
+    if flex:
+        ops = _place(ops, size, run.rtl)
+    return ops, bounds
 
 
 def _place(ops: list[tuple], size: float, rtl: bool) -> list[tuple]:
