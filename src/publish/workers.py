@@ -20,6 +20,7 @@ two cores stay busy while the build process writes the pages.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -237,7 +238,7 @@ def _start_pool(jobs: int, preload: Sequence[str] = TYPESETTER_MODULES) -> Proce
         context.set_forkserver_preload(list(preload))
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker)
 
 
 def _alone(run: Callable[..., Typeset], settings: TypesetterSettings, key: str, job: TypesetJob) -> Typeset:
@@ -269,6 +270,31 @@ def _display(path: Path, root: Path) -> Path:
 _typesetters: dict[TypesetterSettings, object] = {}
 
 
+GC_THRESHOLD = 10_000
+"""Allocations between the garbage collector's youngest-generation passes while typesetting.
+
+WeasyPrint allocates millions of short-lived objects per document; with Python's default (700)
+the collector ran about 750 times per seed build and took some 6 % of WeasyPrint's time (8 %
+with publish.pdftext). Cyclic garbage is still collected, a little later.
+"""
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the garbage collector's youngest generation less often, then as before."""
+    saved = gc.get_threshold()
+    gc.set_threshold(max(saved[0], GC_THRESHOLD), *saved[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
+def _start_worker() -> None:
+    """In each worker, once: the modules the fork server imported are never garbage; stop scanning them."""
+    gc.freeze()
+
+
 def typeset_job(settings: TypesetterSettings, key: str, job: TypesetJob) -> Typeset:
     """Typeset one page (in whichever process runs this); never raises for a bad document."""
     from .typeset import Typesetter
@@ -277,7 +303,7 @@ def typeset_job(settings: TypesetterSettings, key: str, job: TypesetJob) -> Type
     saved = {name: os.environ.get(name) for name in ENVIRONMENT}
     _set_environment(job.environment)
     try:
-        with capture_warnings() as warnings, reading() as reads:
+        with capture_warnings() as warnings, reading() as reads, _fewer_collections():
             try:
                 typesetter = _typesetters.get(settings)
                 if typesetter is None:
