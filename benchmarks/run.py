@@ -43,6 +43,15 @@ def best(repeat: int, run) -> float:
     return min(run() for _ in range(repeat))
 
 
+def interleaved(repeat: int, runs: dict) -> dict[str, float]:
+    """Time each run `repeat` times, taking turns; return the best time of each."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            times[name].append(run())
+    return {name: min(values) for name, values in times.items()}
+
+
 def publish(project: Path, out: Path, *args: str) -> list[str]:
     return [PYTHON, "-m", "publish", "-q", "build", "--out", str(out), *args]
 
@@ -108,10 +117,15 @@ BARE = """
 import json, sys
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
-if len(sys.argv) > 2:  # the same, with publish's text rewrite for readers (publish.pdftext)
+if "pdftext" in sys.argv[2:]:  # the same, with publish's text rewrite for readers (publish.pdftext)
     from publish import pdftext
 
     pdftext.install()
+if "gc" in sys.argv[2:]:  # the same, with the garbage collector set as publish's typesetters set it
+    import gc
+    from publish.workers import GC_THRESHOLD
+
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 fonts = FontConfiguration()
 for page in json.load(open(sys.argv[1])):
     html = open(page["html"], encoding="utf-8").read()
@@ -253,26 +267,39 @@ def main() -> int:
         pages = work / "pages"
         pages.mkdir()
         print_pages(ROOT, pages)
-        bare = best(args.repeat, lambda: timed([PYTHON, "-c", BARE, str(pages / "pages.json")]))
-        serial_pdf = best(args.repeat, lambda: cold(ROOT, work, "--format", "pdf", "--jobs", "1"))
+        # 2. Parallel against serial: the full cold build (PDFs and site).
+        # The runs of both sections take turns, round after round, so that the machine's drift
+        # (a shared virtual machine's speed moves by several per cent over minutes) hits all alike.
+        bare_run = [PYTHON, "-c", BARE, str(pages / "pages.json")]
+        t = interleaved(
+            args.repeat,
+            {
+                "bare": lambda: timed(bare_run),
+                "serial_pdf": lambda: cold(ROOT, work, "--format", "pdf", "--jobs", "1"),
+                # How much of the overhead is publish.pdftext (Arabic that copies out right).
+                "with_pdftext": lambda: timed([*bare_run, "pdftext"]),
+                # publish's typesetters run the garbage collector less often: bare WeasyPrint set so too.
+                "same_gc": lambda: timed([*bare_run, "gc"]),
+                "serial": lambda: cold(ROOT, work, "--jobs", "1"),
+                "parallel": lambda: cold(ROOT, work),
+                "parallel_pdf": lambda: cold(ROOT, work, "--format", "pdf"),
+            },
+        )
+        bare, serial_pdf, parallel = t["bare"], t["serial_pdf"], t["parallel"]
         figures["seed_pdfs"] = len(json.loads((pages / "pages.json").read_text()))
         figures["bare_weasyprint_s"] = round(bare, 3)
         figures["publish_serial_pdf_s"] = round(serial_pdf, 3)
         figures["overhead_vs_weasyprint"] = round(serial_pdf / bare, 3)
-        # How much of that is publish.pdftext (Arabic that copies out right), and how much the rest.
-        with_pdftext = best(args.repeat, lambda: timed([PYTHON, "-c", BARE, str(pages / "pages.json"), "pdftext"]))
-        figures["bare_weasyprint_with_pdftext_s"] = round(with_pdftext, 3)
-        figures["pdftext_vs_weasyprint"] = round(with_pdftext / bare, 3)
-        figures["overhead_vs_weasyprint_with_pdftext"] = round(serial_pdf / with_pdftext, 3)
-
-        # 2. Parallel against serial: the full cold build (PDFs and site).
-        serial = best(args.repeat, lambda: cold(ROOT, work, "--jobs", "1"))
-        parallel = best(args.repeat, lambda: cold(ROOT, work))
-        figures["publish_serial_full_s"] = round(serial, 3)
+        figures["bare_weasyprint_with_pdftext_s"] = round(t["with_pdftext"], 3)
+        figures["pdftext_vs_weasyprint"] = round(t["with_pdftext"] / bare, 3)
+        figures["overhead_vs_weasyprint_with_pdftext"] = round(serial_pdf / t["with_pdftext"], 3)
+        figures["bare_weasyprint_same_gc_s"] = round(t["same_gc"], 3)
+        figures["overhead_vs_weasyprint_same_gc"] = round(serial_pdf / t["same_gc"], 3)
+        figures["publish_serial_full_s"] = round(t["serial"], 3)
         figures["publish_parallel_full_s"] = round(parallel, 3)
-        figures["parallel_vs_serial"] = round(parallel / serial, 3)
-        parallel_pdf = best(args.repeat, lambda: cold(ROOT, work, "--format", "pdf"))
-        figures["publish_parallel_pdf_s"] = round(parallel_pdf, 3)
+        figures["parallel_vs_serial"] = round(parallel / t["serial"], 3)
+        figures["publish_parallel_pdf_s"] = round(t["parallel_pdf"], 3)
+        parallel_pdf = t["parallel_pdf"]
 
         # 3. Nothing changed, and one language file changed.
         out = work / "out"
