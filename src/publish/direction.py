@@ -60,23 +60,18 @@ def text_direction(text: str) -> Direction | None:
     return Direction.RTL if get_base_level(text) == 1 else Direction.LTR
 
 
+_ARABIC_BLOCKS = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+"""Unicode's Arabic blocks: Arabic, its Supplement, Extended-A, Presentation Forms-A and -B."""
+_ARABIC = re.compile("[" + "".join(f"{chr(first)}-{chr(last)}" for first, last in _ARABIC_BLOCKS) + "]")
+
+
 def is_arabic(char: str) -> bool:
     """Tell whether a character belongs to one of Unicode's Arabic blocks."""
-    code = ord(char)
-    return (
-        0x0600 <= code <= 0x06FF
-        or 0x0750 <= code <= 0x077F
-        or 0x08A0 <= code <= 0x08FF
-        or 0xFB50 <= code <= 0xFDFF
-        or 0xFE70 <= code <= 0xFEFF
-    )
-
-
-_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+    return _ARABIC.match(char) is not None
 
 
 def has_arabic(text: str) -> bool:
-    """Tell whether any character of `text` is in Unicode's Arabic blocks (as `is_arabic`)."""
+    """Tell whether any character of `text` is in Unicode's Arabic blocks."""
     return _ARABIC.search(text) is not None
 
 
