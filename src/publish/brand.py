@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,8 +62,6 @@ _PAGE_NAMES = "a3|a4|a5|a6|b4|b5|jis-b4|jis-b5|letter|legal|ledger"
 _LENGTH = r"\d+(?:\.\d+)?(?:mm|cm|in|pt)"
 _PAGE_SIZE = re.compile(rf"^(?:(?:{_PAGE_NAMES})(?: (?:portrait|landscape))?|{_LENGTH} {_LENGTH})$", re.IGNORECASE)
 _FAMILY = re.compile(r"^[^\"\\<>{};]+$")
-_ARABIC_LETTER = 0x0627  # ALEF
-_LATIN_LETTER = ord("A")
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,13 +382,18 @@ def _declared_families(dirs: list[Path] | tuple[Path, ...]) -> dict[str, list[Pa
     return found
 
 
+def arabic_only(codepoints: Container[int]) -> bool:
+    """Tell whether a font's characters make it an Arabic face: Arabic letters (alef) and no Latin ones (A)."""
+    return 0x0627 in codepoints and ord("A") not in codepoints
+
+
 def _is_arabic(path: Path) -> bool:
-    """Tell whether a font is made for Arabic: it has Arabic letters and no Latin ones."""
+    """Tell whether a font file is made for Arabic (`arabic_only`)."""
     try:
         cmap = TTFont(path, lazy=True).getBestCmap() or {}
     except (TTLibError, OSError):
         return False
-    return _ARABIC_LETTER in cmap and _LATIN_LETTER not in cmap
+    return arabic_only(cmap)
 
 
-__all__ = ["COLORS", "BrandFace", "BrandSettings", "load_brand_settings"]
+__all__ = ["COLORS", "BrandFace", "BrandSettings", "arabic_only", "load_brand_settings"]

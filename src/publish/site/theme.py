@@ -17,6 +17,7 @@ import tinycss2
 from fontTools.ttLib import TTFont, TTLibError
 from PIL import ImageColor
 
+from ..brand import arabic_only
 from ..errors import ConfigError
 from ..model import SourceLocation
 from ..render import Layouts
@@ -25,8 +26,6 @@ FONTS_CSS = "fonts.css"
 """The stylesheet that declares a brand's bundled fonts; the site serves subsets instead."""
 
 _LANG_RULE = re.compile(r"^(?:html)?:lang\(\s*([A-Za-z0-9-]+)\s*\)$")
-_ARABIC_LETTER = 0x0627  # ALEF
-_LATIN_LETTER = ord("A")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +159,7 @@ def _face(rule: tinycss2.ast.AtRule, css: Path, display: Path) -> Face | None:
 def _file_face(family: str, weight: int, style: str, path: Path) -> Face:
     """Read a font file's code points into a Face."""
     codepoints = frozenset(TTFont(path, lazy=True).getBestCmap() or {})
-    group = "arab" if _ARABIC_LETTER in codepoints and _LATIN_LETTER not in codepoints else "latn"
+    group = "arab" if arabic_only(codepoints) else "latn"
     return Face(family, weight, style, path, group, codepoints)
 
 
