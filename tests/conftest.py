@@ -31,6 +31,31 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (the system executable, never a download)."""
+    executable = require_tool("chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        # Chromium as root in a sandbox: no sandbox, no GPU, and no background networking (this
+        # machine has no network; Chromium would keep trying).
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
 def require_tool(name: str) -> str:
     """Return a command's path; skip locally when missing, fail in CI where it must exist."""
     path = shutil.which(name)

@@ -17,7 +17,6 @@ from publish.model import OutputFormat
 from publish.render import load_layouts
 
 from .conftest import ROOT, pdftotext
-from .test_site_browser import browser  # noqa: F401 (the fixture)
 
 BASE_ACCENT = "rgb(179, 38, 30)"  # --color-accent of layouts/base/css/common.css
 NEW_ACCENT = "rgb(10, 110, 79)"
@@ -82,7 +81,7 @@ STYLES = """() => {
 }"""
 
 
-def test_a_brand_changes_exactly_the_variable_and_template_it_overrides(branded: Path, browser) -> None:  # noqa: F811
+def test_a_brand_changes_exactly_the_variable_and_template_it_overrides(branded: Path, browser) -> None:
     styles = {}
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:

@@ -15,7 +15,6 @@ import pytest
 
 from .conftest import pdftotext
 from .test_brands import new_project, write
-from .test_site_browser import browser  # noqa: F401 (the fixture)
 
 WAIT = 20_000
 """Milliseconds to wait for a reload, an overlay or a colour: each takes well under a second."""
@@ -60,7 +59,7 @@ def served(tmp_path: Path):
     assert process.returncode == 0
 
 
-def test_serve_reloads_shows_errors_recovers_and_follows_the_brand(served, browser) -> None:  # noqa: F811
+def test_serve_reloads_shows_errors_recovers_and_follows_the_brand(served, browser) -> None:
     from playwright.sync_api import expect
 
     root, url = served

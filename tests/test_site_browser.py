@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from .conftest import BRIEFINGS, LANGS, ROOT, require_tool
+from .conftest import BRIEFINGS, LANGS, ROOT
 from .test_site import DIRS, links_of
 
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
@@ -24,30 +24,6 @@ PAGES = (
     + [("list", lang, f"{lang}/index.html") for lang in LANGS]
     + [("briefing", lang, f"{lang}/{slug}/index.html") for slug in BRIEFINGS for lang in LANGS]
 )
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory):
-    executable = require_tool("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        # Debian's Chromium as root in a sandbox: no sandbox, no GPU, and no background
-        # networking (this machine has no network; Chromium would keep trying).
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

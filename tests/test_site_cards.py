@@ -23,7 +23,7 @@ from publish.site import cards
 from publish.site.cards import Card, TextSetter, draw_card
 from publish.site.theme import load_theme
 
-from .conftest import BRIEFINGS, LANGS, ROOT, require_tool
+from .conftest import BRIEFINGS, LANGS, ROOT
 
 ARABIC_TITLES = (
     "التقرير السردي لعام 2020",  # digits inside Arabic
@@ -45,18 +45,10 @@ def faces(theme):
 
 
 @pytest.fixture(scope="module")
-def chromium(tmp_path_factory: pytest.TempPathFactory):
-    executable = require_tool("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-        )
-        page = browser.new_page()
-        yield page, tmp_path_factory.mktemp("reference")
-        browser.close()
+def chromium(browser, tmp_path_factory: pytest.TempPathFactory):
+    page = browser.new_page()
+    yield page, tmp_path_factory.mktemp("reference")
+    page.close()
 
 
 def reference(chromium, faces, text: str) -> Image.Image:

@@ -6,7 +6,6 @@ import re
 import subprocess
 import unicodedata
 from collections import Counter
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pypdf
@@ -14,42 +13,11 @@ import pytest
 
 from publish.config import load_project
 from publish.load import load_briefing
-from publish.parse import make_parser, parse
-from publish.render import load_layouts
 
 from .conftest import BRIEFINGS, LANGS, ROOT, pdftotext, require_tool, squash
+from .fidelity import source_paragraphs
 
 MM = 72 / 25.4
-
-
-class _Blocks(HTMLParser):
-    """Collect the text of each paragraph, list item and heading of a body fragment."""
-
-    BLOCKS = frozenset({"p", "li", "h2", "h3", "h4", "td", "th"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.blocks: list[str] = []
-        self._depth = 0
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self.BLOCKS:
-            if self._depth and "".join(self._text).strip():
-                self.blocks.append("".join(self._text))
-            self._text = []
-            self._depth += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.BLOCKS and self._depth:
-            self._depth -= 1
-            if "".join(self._text).strip():
-                self.blocks.append("".join(self._text))
-            self._text = []
-
-    def handle_data(self, data: str) -> None:
-        if self._depth:
-            self._text.append(data)
 
 
 def body_text(pdf: Path) -> str:
@@ -66,16 +34,9 @@ def body_text(pdf: Path) -> str:
 
 
 def body_blocks(slug: str, lang: str) -> tuple[str, list[str]]:
-    """Return a language file's title and the text of each block of its body."""
-    project = load_project(ROOT)
-    briefing = load_briefing(ROOT / "briefings" / slug, project, (lang,))
-    source = briefing.sources[0]
-    # Parsed as the build does: with the brand's digits and strings (signatory count lines).
-    layouts = load_layouts(project, source.meta.brand or briefing.brand or project.default_brand)
-    doc = parse(source, make_parser(project.allow_html), layouts.settings.digits_for(lang), layouts.strings(lang))
-    collector = _Blocks()
-    collector.feed(doc.html)
-    return briefing.sources[0].meta.title, collector.blocks
+    """Return a language file's title and the text of each block of its body (as tests/fidelity.py reads them)."""
+    briefing = load_briefing(ROOT / "briefings" / slug, load_project(ROOT), (lang,))
+    return briefing.sources[0].meta.title, source_paragraphs(slug, lang)
 
 
 @pytest.mark.parametrize("slug", BRIEFINGS)
