@@ -119,12 +119,10 @@ class Inputs:
     def _tree(self, folder: Path) -> str:
         if not folder.is_dir():
             return MISSING
-        parts = []
-        for base, dirs, files in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(files):
-                path = Path(base, name)
-                parts.append(f"{path.relative_to(folder).as_posix()}={self.digest('file:' + self.name_of(path))}")
+        parts = [
+            f"{path.relative_to(folder).as_posix()}={self.digest('file:' + self.name_of(path))}"
+            for path in tree_files(folder)
+        ]
         return digest_text(*parts)
 
     def snapshot(self, keys: Iterable[str]) -> dict[str, str]:
@@ -320,13 +318,15 @@ def reading() -> Iterator[set[str]]:
 
 def code_digest(package: Path) -> str:
     """Return the digest of publish's own files (its code, and any data shipped with it)."""
-    parts = []
-    for base, dirs, files in os.walk(package):
+    return digest_text(*(f"{path.relative_to(package).as_posix()}={file_digest(path)}" for path in tree_files(package)))
+
+
+def tree_files(folder: Path) -> Iterator[Path]:
+    """Yield the files under a folder in a fixed order (sorted, depth first), Python's caches left out."""
+    for base, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
-            path = Path(base, name)
-            parts.append(f"{path.relative_to(package).as_posix()}={file_digest(path)}")
-    return digest_text(*parts)
+            yield Path(base, name)
 
 
 def environment_digest() -> str:
