@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -366,3 +367,31 @@ def test_network_only_for_listed_hosts_and_refusals_name_the_line(project: Path)
         assert " 40    20 " in listing.stdout
     finally:
         server.shutdown()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_unknown_weasyprint_still_builds_every_pdf_with_one_warning(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, jobs: str
+) -> None:
+    """On a WeasyPrint the text layer was not written for, PDFs come from WeasyPrint's own text layer."""
+    write(project, "good/fr.md", "---\ntitle: Bonne note\n---\n\nTout va bien.\n")
+    fake = tmp_path_factory.mktemp("fake-weasyprint")
+    # Every process of the build (the workers too) starts with WeasyPrint claiming another version.
+    (fake / "sitecustomize.py").write_text('import weasyprint\nweasyprint.__version__ = "99.0"\n')
+    env = {**os.environ, "PYTHONPATH": str(fake), "NO_COLOR": "1"}
+    run = subprocess.run(
+        [sys.executable, "-m", "publish", "build", "--format", "pdf", "--jobs", jobs],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    warnings = [line for line in run.stderr.splitlines() if "WeasyPrint 99.0" in line]
+    assert len(warnings) == 1, run.stderr
+    assert "written for WeasyPrint 70.0" in warnings[0] and "weasyprint==70.0" in warnings[0]
+    pdfs = sorted(p.name for p in (project / "build" / "pdf").glob("*.pdf"))
+    assert pdfs == ["good.ar.pdf", "good.en.pdf", "good.fr.pdf"]
+    assert "All is well." in pdftotext(project / "build" / "pdf" / "good.en.pdf")
+    assert "Tout va bien." in pdftotext(project / "build" / "pdf" / "good.fr.pdf")

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from publish.config import load_project
-from publish.i18n import catalog_path
+from publish.i18n import Digits, catalog_path
 from publish.render import load_layouts
+from publish.signatories import count_line
 
 from .conftest import ROOT
 
@@ -56,16 +57,61 @@ def test_arabic_and_french_translate_every_message_in_every_plural_form(lang: st
     template = ids(catalog(LOCALE / "messages.pot"))
     translations = catalog(catalog_path(LOCALE.parent, lang))
     assert ids(translations) == template, "run `make strings`, then translate the new messages"
-    forms = get_plural(lang).num_plurals
+    # The catalog's own Plural-Forms header decides which form gettext picks, whatever Babel is
+    # installed: every plural message fills each of the forms it declares. Which form a reader
+    # sees for which count is checked below, against the language's grammar.
     for message in translations:
         if not message.id:
             continue
         assert not message.fuzzy, f"{lang}: fuzzy (unchecked) translation of {message.id!r}"
         if isinstance(message.id, tuple):
-            assert len(message.string) == forms and all(message.string), f"{lang}: plural forms of {message.id!r}"
+            assert len(message.string) == translations.num_plurals, f"{lang}: plural forms of {message.id!r}"
+            assert all(message.string), f"{lang}: plural forms of {message.id!r}"
         else:
             assert message.string, f"{lang}: {message.id!r} is not translated"
-    assert translations.plural_forms == get_plural(lang).plural_forms  # Babel's rules, six for Arabic
+
+
+COUNTS = (0, 1, 2, 3, 11, 100, 1_000_000)
+MILLION = r"1[,.\s\u00a0\u202f\u066c]?000[,.\s\u00a0\u202f\u066c]?000"
+"""A million as any locale groups its digits: the words around it are what is checked."""
+READERS_SEE = {
+    # English: one, and other for everything else, zero included.
+    "en": [
+        "0 individuals",
+        "1 individual",
+        "2 individuals",
+        "3 individuals",
+        "11 individuals",
+        "100 individuals",
+        f"{MILLION} individuals",
+    ],
+    # French: the singular for 0 and 1 ("0 personne"), the plural from 2 on, a million included.
+    "fr": [
+        "0 personne",
+        "1 personne",
+        "2 personnes",
+        "3 personnes",
+        "11 personnes",
+        "100 personnes",
+        f"{MILLION} personnes",
+    ],
+    # Arabic: zero, one and two as words; 3-10 the plural; 11-99 the accusative singular; 100 and
+    # a million the genitive singular.
+    "ar": ["لا أحد", "شخص واحد", "شخصان", "3 أشخاص", "11 شخصًا", "100 شخص", f"{MILLION} شخص"],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(READERS_SEE))
+def test_readers_see_the_right_plural_form_for_each_count(lang: str) -> None:
+    """The phrase of a signatory block's count line, for each count, as a reader of the language expects it."""
+    strings = load_layouts(load_project(ROOT), "we-exist").strings(lang)
+    for n, expected in zip(COUNTS, READERS_SEE[lang], strict=True):
+        phrase = strings.ngettext("%(n)s individual", "%(n)s individuals", n) % {"n": format_decimal(n, locale=lang)}
+        assert re.fullmatch(expected, phrase), f"{lang}, {n}: {phrase!r}"
+    # In a whole count line, as the page shows it (Arabic: 11 and 100 both take the singular "منظمة").
+    ar = load_layouts(load_project(ROOT), "we-exist").strings("ar")
+    lines = [count_line(n, 0, "ar", ar, Digits.LATIN) for n in (2, 3, 11, 100)]
+    assert lines == [f"وقّعت هذا البيان {words}:" for words in ("منظمتان", "3 منظمات", "11 منظمة", "100 منظمة")]
 
 
 @pytest.mark.parametrize("path", BRAND_CATALOGS, ids=lambda p: "/".join(p.relative_to(ROOT).parts[1:4:2]))

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,14 @@ from pypdf import PdfReader
 
 from publish import cli
 from publish.errors import ConfigError
-from publish.release import CHECKSUMS, SITE_ARCHIVE, archive, release, source_date
+from publish.release import CHECKSUMS, SITE_ARCHIVE, archive, release
+from publish.sourcedate import source_date
 
 from .conftest import BRIEFINGS, LANGS, ROOT, require_tool
 
 EPOCH = 1700000000  # 2023-11-14 22:13:20 UTC
+MAC_EPOCH_OFFSET = 2082844800
+"""Seconds from 1904 (when OpenType dates count from) to 1970."""
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +185,78 @@ def test_source_date_is_the_last_commit_touching_the_folder(tmp_path: Path, monk
     assert source_date(tmp_path / "repo" / "new").timestamp() == 1600000000
     now = datetime.datetime.now(datetime.UTC)
     assert abs((source_date(outside) - now).total_seconds()) < 60
+
+
+def _git(cwd: Path, *args: str, when: int = EPOCH) -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": f"@{when} +0000", "GIT_COMMITTER_DATE": f"@{when} +0000"}
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false"]
+    subprocess.run([require_tool("git"), *identity, *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def test_a_commit_released_twice_without_source_date_epoch_gives_the_same_bytes(tmp_path: Path) -> None:
+    """Dated by git alone, two releases of a fresh clone match to the byte: PDFs, fonts, archive, sums."""
+    origin = tmp_path / "origin"
+    for name in ("layouts", "fonts", "briefings/idlib-statement-2020"):
+        shutil.copytree(ROOT / name, origin / name)
+    shutil.copy2(ROOT / "publish.toml", origin / "publish.toml")
+    (origin / ".gitignore").write_text("/build/\n/dist/\n")
+    _git(origin, "init", "-q")
+    _git(origin, "add", ".")
+    _git(origin, "commit", "-qm", "briefings")
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", str(origin), str(clone))
+
+    def run(n: int) -> subprocess.CompletedProcess:
+        # Each run with an empty font cache: a cached subset would hide a date written into new ones.
+        env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+        env["PUBLISH_CACHE"] = str(tmp_path / f"cache-{n}")
+        return subprocess.run(
+            [sys.executable, "-m", "publish", "release", "--out", f"dist-{n}"],
+            cwd=clone,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    first = run(1)
+    assert first.returncode == 0, first.stderr
+    assert "uncommitted" not in first.stderr
+    time.sleep(1.1)  # a second later: anything dated by the clock would now differ
+    second = run(2)
+    assert second.returncode == 0, second.stderr
+    names = sorted(p.name for p in (clone / "dist-1").iterdir())
+    assert names == sorted(p.name for p in (clone / "dist-2").iterdir())
+    for name in names:
+        assert (clone / "dist-1" / name).read_bytes() == (clone / "dist-2" / name).read_bytes(), name
+    # Every entry of the archive, fonts included, is dated from the commit, not from the clock.
+    with tarfile.open(clone / "dist-1" / SITE_ARCHIVE) as tar:
+        members = tar.getmembers()
+        assert {m.mtime for m in members} == {EPOCH}
+        fonts = [m for m in members if m.name.endswith(".woff2")]
+        assert fonts
+        from fontTools.ttLib import TTFont
+
+        for member in fonts:
+            font = TTFont(tar.extractfile(member))
+            # The subset keeps its font file's own date, which no build changes.
+            assert font["head"].modified - MAC_EPOCH_OFFSET < EPOCH - 3600 * 24, member.name
+
+
+def test_a_release_from_a_dirty_tree_warns_that_it_is_not_reproducible(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    for name in ("layouts", "fonts"):
+        shutil.copytree(ROOT / name, project / name)
+    shutil.copy2(ROOT / "publish.toml", project / "publish.toml")
+    (project / "briefings" / "note").mkdir(parents=True)
+    (project / "briefings" / "note" / "en.md").write_text("---\ntitle: Note\n---\n\nText.\n")
+    _git(project, "init", "-q")
+    _git(project, "add", ".")
+    _git(project, "commit", "-qm", "first")
+    (project / "briefings" / "note" / "en.md").write_text("---\ntitle: Note\n---\n\nText, edited.\n")
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    done = subprocess.run(
+        [sys.executable, "-m", "publish", "release"], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "uncommitted changes (briefings/note/en.md)" in done.stderr
+    assert "cannot be reproduced from its commit" in done.stderr

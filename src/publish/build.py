@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import subprocess
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -31,6 +30,7 @@ from .errors import ConfigError, PublishError
 from .load import Briefing, discover, load_briefing, load_briefing_config, load_source
 from .model import Document, OutputFormat, Source, SourceLocation
 from .progress import Delivered, Output, Planned, ProgressCallback
+from .sourcedate import epoch_from_environment, git_head, last_commit_time
 
 if TYPE_CHECKING:
     from .check import Coverage
@@ -186,7 +186,10 @@ def _build_pair(
     target = out_dir / "pdf" / f"{briefing.slug}.{langs[0]}+{langs[1]}.pdf"
     page = render_pair_page(docs[0], docs[1], layouts.for_document(briefing, docs[0]), target)
     roots = [project.layouts_dir, project.fonts_dir, project.briefings_dir]
-    Typesetter(roots, project.root, pdf_variant, frozenset(project.allow_hosts)).typeset(page, substitutes)
+    typesetter = Typesetter(roots, project.root, pdf_variant, frozenset(project.allow_hosts))
+    if typesetter.text_layer_fallback:
+        _warn_text_layer_fallback(typesetter.text_layer_fallback)
+    typesetter.typeset(page, substitutes)
     result.outputs.append(target)
     logger.info("built %s", project.relative(target))
 
@@ -635,6 +638,7 @@ class _Typesetting:
 
 def _finish_typesetting(ctx: _Context, typesetting: Typesetting, made: dict) -> None:
     """Collect each PDF as its worker finishes it; record it, or its error."""
+    fallback_told = False
     try:
         for outcome in typesetting.results():
             item, inputs, warnings = made[outcome.key]
@@ -643,6 +647,9 @@ def _finish_typesetting(ctx: _Context, typesetting: Typesetting, made: dict) -> 
                 for name, level, message in outcome.warnings:
                     logging.getLogger(name).log(level, "%s", message)
             ctx.result.peak_memory = max(ctx.result.peak_memory, outcome.peak_memory)
+            if outcome.text_layer_fallback and not fallback_told:
+                _warn_text_layer_fallback(outcome.text_layer_fallback)
+                fallback_told = True
             if outcome.error is not None or outcome.path is None:
                 _fail(ctx.result, outcome.error or PublishError(f"no PDF for {outcome.key}"))
                 ctx.manifest.forget(unit)
@@ -653,6 +660,19 @@ def _finish_typesetting(ctx: _Context, typesetting: Typesetting, made: dict) -> 
             logger.info("built %s", ctx.project.relative(outcome.path))
     finally:
         typesetting.close()
+
+
+def _warn_text_layer_fallback(version: str) -> None:
+    from .pdftext import WEASYPRINT_VERSION
+
+    logger.warning(
+        "WeasyPrint %s is installed, but publish's PDF text layer is written for WeasyPrint %s: the PDFs are"
+        " built with WeasyPrint's own text layer, so Arabic text copied out of them may come out in the wrong"
+        " order or with wrong characters; install weasyprint==%s (`make setup` installs the locked versions)",
+        version,
+        WEASYPRINT_VERSION,
+        WEASYPRINT_VERSION,
+    )
 
 
 # Web site
@@ -954,7 +974,7 @@ class _Layouts:
 
 
 class _Dates:
-    """What dates each briefing's PDFs (see `release.source_date`): SOURCE_DATE_EPOCH, else git.
+    """What dates each briefing's PDFs (see `sourcedate.source_date`): SOURCE_DATE_EPOCH, else git.
 
     Git is asked once per build for its HEAD; a briefing's last commit is asked again only after
     HEAD moved. Outside git, PDFs are dated when they are made: the date is then no input.
@@ -966,32 +986,20 @@ class _Dates:
         self._head: str | None = None
 
     def value(self, folder: str) -> str:
-        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-        if epoch:
+        epoch = epoch_from_environment()
+        if epoch is not None:
             return f"epoch:{epoch}"
         if self._head is None:
-            self._head = _git_head(self.project.root) or ""
+            self._head = git_head(self.project.root) or ""
             if self.manifest.memo.get("dates", {}).get("head") != self._head:
                 self.manifest.memo["dates"] = {"head": self._head}
         if not self._head:
             return "unstamped"
         dates = self.manifest.memo["dates"]
         if folder not in dates:
-            from .release import _last_commit_time
-
-            committed = _last_commit_time(self.project.root / folder)
+            committed = last_commit_time(self.project.root / folder)
             dates[folder] = f"git:{int(committed.timestamp())}" if committed else "unstamped"
         return dates[folder]
-
-
-def _git_head(root: Path) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def _fail(result: BuildResult, exc: PublishError) -> None:

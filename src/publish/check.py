@@ -16,6 +16,7 @@ from pathlib import Path
 from .direction import is_arabic
 from .errors import SourceError
 from .model import Document, SourceLocation
+from .sourcedate import last_commit_time
 
 logger = logging.getLogger(__name__)
 
@@ -157,21 +158,9 @@ def _plural(kind: str) -> str:
 
 def _age(path: Path) -> tuple[float, str] | None:
     """When a file last changed: its last commit when git knows it, else its modification time."""
-    import subprocess
-
-    try:
-        out = subprocess.run(
-            ["git", "log", "-1", "--format=%ct", "--", path.name],
-            cwd=path.parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        out = ""
-    if out:
-        return float(out), "git history"
+    committed = last_commit_time(path)
+    if committed is not None:
+        return committed.timestamp(), "git history"
     try:
         return path.stat().st_mtime, "file time"
     except OSError:

@@ -12,13 +12,10 @@ that fails is recorded and the others are still released; the caller decides the
 
 from __future__ import annotations
 
-import datetime
 import gzip
 import hashlib
 import io
 import logging
-import os
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
@@ -26,8 +23,9 @@ from pathlib import Path
 
 from .build import build
 from .config import load_project
-from .errors import ConfigError, PublishError
+from .errors import PublishError
 from .output import atomic_write_bytes, atomic_write_text, copy_file
+from .sourcedate import source_date, uncommitted_changes
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +61,14 @@ def release(out: Path | str | None = None, *, project_root: Path | str | None = 
     project = load_project(Path(project_root) if project_root else None)
     dist = Path(out).resolve() if out else project.root / "dist"
     stamp = source_date(project.root)
+    changed = uncommitted_changes(project.root)
+    if changed:
+        logger.warning(
+            "the working tree has uncommitted changes (%s%s): this release cannot be reproduced from its commit;"
+            " commit them, or release from a clean clone",
+            ", ".join(changed[:3]),
+            f" and {len(changed) - 3} more" if len(changed) > 3 else "",
+        )
     with tempfile.TemporaryDirectory(prefix="publish-release-") as tmp:
         built = build(project_root=project.root, out=tmp)
         result = ReleaseResult(errors=list(built.errors))
@@ -78,47 +84,6 @@ def release(out: Path | str | None = None, *, project_root: Path | str | None = 
     atomic_write_text(dist / CHECKSUMS, checksums(result.files))
     logger.info("released %d file(s) and %s in %s", len(result.files), CHECKSUMS, project.relative(dist))
     return result
-
-
-def source_date(folder: Path | None = None) -> datetime.datetime:
-    """Return the date a build stamps on what it makes from `folder`, in UTC.
-
-    SOURCE_DATE_EPOCH when set (the reproducible-builds.org convention); else the time of the
-    last git commit touching the folder; else, outside git, the current time.
-    """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
-        except (ValueError, OverflowError, OSError):
-            raise ConfigError(
-                f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not {epoch!r}",
-                hint="set it from git: SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)",
-            ) from None
-    if folder is not None:
-        committed = _last_commit_time(folder)
-        if committed is not None:
-            return committed
-    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-
-
-def _last_commit_time(folder: Path) -> datetime.datetime | None:
-    """Return the committer date of the last commit touching `folder`, or None outside git."""
-    try:
-        done = subprocess.run(
-            ["git", "log", "-1", "--format=%ct", "--", "."],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    seconds = done.stdout.strip()
-    if done.returncode != 0 or not seconds.isdigit():
-        return None
-    return datetime.datetime.fromtimestamp(int(seconds), datetime.UTC)
 
 
 def archive(folder: Path, root: str, mtime: int) -> bytes:

@@ -17,7 +17,7 @@ from . import pdftext
 from .errors import TypesetError
 from .model import RenderedPage, SourceLocation
 from .output import atomic_write_bytes
-from .release import source_date
+from .sourcedate import source_date
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +43,15 @@ class Typesetter:
                 f'unknown PDF variant "{pdf_variant}"',
                 hint=f"choose one of {', '.join(VARIANTS)}, or 'none' for a plain PDF",
             )
-        # Text that copies out in logical order from poppler and pdf.js (Arabic above all).
+        # Text that copies out in logical order from poppler and pdf.js (Arabic above all). It reaches
+        # into WeasyPrint's internals, so on a WeasyPrint it was not written for, PDFs are still made,
+        # with WeasyPrint's own text layer; the build says so once (`text_layer_fallback`).
+        self.text_layer_fallback: str | None = None
+        """The WeasyPrint version when publish's text layer could not be used with it, else None."""
         try:
             pdftext.install()
-        except pdftext.WeasyPrintVersionError as exc:
-            raise TypesetError(str(exc), hint="see docs/weasyprint-arabic-text.md") from exc
+        except pdftext.WeasyPrintVersionError:
+            self.text_layer_fallback = weasyprint.__version__
         self._weasyprint = weasyprint
         self.pdf_variant = pdf_variant
         self.font_config = FontConfiguration()

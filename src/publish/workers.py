@@ -97,6 +97,8 @@ class Typeset:
     """The worker's peak resident memory so far, in bytes."""
     relayed: bool = False
     """Made in another process: its warnings were not logged here yet."""
+    text_layer_fallback: str | None = None
+    """The WeasyPrint version, when it was not the one publish's text layer is written for."""
 
 
 def default_jobs(tasks: int) -> int:
@@ -314,6 +316,7 @@ def typeset_job(settings: TypesetterSettings, key: str, job: TypesetJob) -> Type
                         settings.allowed_hosts,
                     )
                     _typesetters[settings] = typesetter
+                outcome.text_layer_fallback = typesetter.text_layer_fallback  # type: ignore[attr-defined]
                 outcome.path = typesetter.typeset(job.page, job.substitutes)  # type: ignore[attr-defined]
             except PublishError as exc:
                 outcome.error = exc

@@ -41,7 +41,7 @@ from .theme import Face, Theme
 FONTS_DIR = "assets/fonts"
 NAMES = "names"
 DEFAULT_GROUP = "latn"
-RECIPE = "2"
+RECIPE = "3"
 """Bump when the subsetting options change, so cached subsets are made again."""
 
 # Characters every subset keeps when the face has them, whatever the text: what browsers and the
@@ -213,7 +213,11 @@ def subset_font(path: Path, codepoints: Iterable[int]) -> bytes:
     made = uharfbuzz.subset(face, request)
     if made is None:
         raise ValueError(f"HarfBuzz could not subset {path.name}")
-    font = TTFont(io.BytesIO(made.blob.data))
+    # recalcTimestamp=False: fontTools would otherwise write the current time into head.modified,
+    # and every release would get new font bytes and names. The subset keeps the date of the font
+    # file it is cut from (HarfBuzz copies head), so the same font and text always give the same
+    # bytes, whatever the date of the build, and browsers keep them cached from release to release.
+    font = TTFont(io.BytesIO(made.blob.data), recalcTimestamp=False)
     try:
         font.flavor = "woff2"
         out = io.BytesIO()
