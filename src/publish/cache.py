@@ -58,7 +58,9 @@ def digest_text(*parts: object) -> str:
 
 
 def file_digest(path: Path) -> str:
-    """Return the digest of a file's content, or MISSING."""
+    """Return the digest of a file's content, or MISSING (also for a FIFO or device, which never end)."""
+    if not path.is_file():
+        return MISSING
     try:
         with path.open("rb") as f:
             return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
@@ -79,6 +81,38 @@ class Record:
     "document" for what preparing its document logged (shared with its other outputs), else "output"."""
     extra: dict[str, str] = field(default_factory=dict)
     """What later builds need to know without making it again (the brand it used)."""
+
+
+def _records(raw: object) -> dict[str, Record] | None:
+    """Return the records of a manifest's JSON when every field has its type, else None."""
+    if not isinstance(raw, dict):
+        return None
+    records = {}
+    for unit, fields in raw.items():
+        if not isinstance(fields, dict) or set(fields) - {"inputs", "files", "warnings", "extra"}:
+            return None
+        inputs, files = fields.get("inputs"), fields.get("files")
+        warnings, extra = fields.get("warnings", []), fields.get("extra", {})
+        if not (
+            isinstance(inputs, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in inputs.items())
+            and isinstance(files, dict)
+            and all(
+                isinstance(v, list)
+                and len(v) == 3
+                and isinstance(v[0], int)
+                and isinstance(v[1], int)
+                and isinstance(v[2], str)
+                for v in files.values()
+            )
+            and isinstance(warnings, list)
+            and all(isinstance(w, list) and len(w) == 4 and isinstance(w[1], int) for w in warnings)
+            and isinstance(extra, dict)
+            and all(isinstance(v, str) for v in extra.values())
+        ):
+            return None
+        records[unit] = Record(inputs, files, warnings, extra)
+    return records
 
 
 class Inputs:
@@ -169,14 +203,15 @@ class Manifest:
                 continue
             if not isinstance(data, dict) or data.get("format") != FORMAT:
                 continue
-            try:
-                records = {unit: Record(**raw) for unit, raw in data.get("records", {}).items()}
-            except TypeError:
-                continue  # written by another version of publish: make everything again
+            records = _records(data.get("records"))
+            if records is None:
+                # Damaged, or written by another version of publish: make everything again.
+                logger.info("note: %s is not a manifest this publish can read; building as without a cache", path)
+                continue
             for unit, record in records.items():
                 manifest.records.setdefault(unit, record)
-            if path.name == MANIFEST:
-                manifest.memo = data.get("memo", {})
+            if path.name == MANIFEST and isinstance(data.get("memo"), dict):
+                manifest.memo = data["memo"]
         return manifest
 
     def save(self, shard: tuple[int, int] | None = None) -> None:
@@ -326,7 +361,9 @@ def tree_files(folder: Path) -> Iterator[Path]:
     for base, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
-            yield Path(base, name)
+            path = Path(base, name)
+            if path.is_file():  # a FIFO or device would block or never end; the build refuses them itself
+                yield path
 
 
 def environment_digest() -> str:

@@ -7,6 +7,7 @@ place the package is installed. Every problem in the file is reported at once, w
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,46 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
     """Return a 'did you mean' hint for a misspelt key, or None."""
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f'did you mean "{close[0]}"?' if close else None
+
+
+# --- brands ---------------------------------------------------------------------------------------
+# A brand is named in publish.toml, briefing.toml, front matter and `publish new --brand`, all of
+# which arrive by pull request. Its templates are code that runs during the build, so the name is
+# only ever a plain folder name under layouts/, checked by one rule everywhere it is read or written.
+
+_BRAND_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
+BRAND_RULE = "a brand is the name of a folder of layouts/: letters, digits, - and _ (such as we-exist)"
+
+
+def brand_problem(name: object) -> str | None:
+    """Return why `name` cannot name a brand (a path, a dot, a control character…), or None."""
+    if not isinstance(name, str):
+        return f"a brand must be text, not {name!r}"
+    if not _BRAND_NAME.match(name):
+        return f"invalid brand {name!r}: {BRAND_RULE}"
+    return None
+
+
+def brand_folder(layouts_dir: Path, name: str, location: SourceLocation | None = None) -> Path:
+    """Return the folder of a brand under layouts/: a plain name, an existing folder, resolved inside it."""
+    problem = brand_problem(name)
+    if problem:
+        raise ConfigError(problem, location, hint="name a folder of layouts/, such as base")
+    folder = layouts_dir / name
+    if not folder.is_dir():
+        brands = sorted(p.name for p in layouts_dir.iterdir() if p.is_dir()) if layouts_dir.is_dir() else []
+        raise ConfigError(
+            f'unknown brand "{name}"',
+            location,
+            hint=did_you_mean(name, brands) or f"brands in layouts/: {', '.join(brands)}",
+        )
+    if folder.resolve().parent != layouts_dir.resolve():
+        raise ConfigError(
+            f'brand "{name}" is a link to a folder outside layouts/: refused',
+            location,
+            hint=f"make layouts/{name} a real folder of the project",
+        )
+    return folder
 
 
 def read_toml(path: Path, display: Path) -> dict[str, Any]:
@@ -246,7 +287,9 @@ def load_project(root: Path | None = None) -> Project:
         )
     brand = table.get("default_brand")
     layouts = root / "layouts"
-    if isinstance(brand, str) and layouts.is_dir() and not (layouts / brand).is_dir():
+    if isinstance(brand, str) and brand_problem(brand):
+        problems.append(Problem("project.default_brand", f'"project.default_brand": {brand_problem(brand)}'))
+    elif isinstance(brand, str) and layouts.is_dir() and not (layouts / brand).is_dir():
         brands = sorted(p.name for p in layouts.iterdir() if p.is_dir())
         problems.append(
             Problem(

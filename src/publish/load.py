@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from babel import Locale, UnknownLocaleError
 
-from .config import Project, check_table, did_you_mean, read_toml
+from .config import Project, brand_problem, check_table, did_you_mean, key_line, read_toml
 from .errors import ConfigError, PublishError, SourceError
 from .model import Meta, Source, SourceLocation
 
@@ -89,14 +89,20 @@ def language_of(path: Path, display: Path) -> str:
 
 def read_text(path: Path, display: Path) -> str:
     """Read a UTF-8 file, reporting the line of the first invalid byte."""
-    size = path.stat().st_size
+    if not path.is_file():  # a FIFO or a device (a link to /dev/zero) would never end
+        raise SourceError(
+            "not a regular file: refused", SourceLocation(display), hint="a briefing's files are ordinary files"
+        )
+    # At most the limit and one byte: a file that grows while it is read (or lies about its size) stops there.
+    with path.open("rb") as f:
+        data = f.read(MAX_SOURCE_BYTES + 1)
+        size = max(len(data), path.stat().st_size)
     if size > MAX_SOURCE_BYTES:
         raise SourceError(
             f"file is too large ({size / 1e6:.1f} MB; the limit is {MAX_SOURCE_BYTES / 1e6:.0f} MB)",
             SourceLocation(display),
             hint="split it into several briefings, or move data (tables, lists) into files of their own",
         )
-    data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -167,6 +173,9 @@ def parse_meta(yaml_text: str, display: Path) -> Meta:
             continue
         if key in ("authors", "keywords"):
             value = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+        if key == "brand" and brand_problem(value):
+            problems.append(SourceError(str(brand_problem(value)), location, hint="name a folder of layouts/"))
+            continue
         if key == "translation" and value not in _TRANSLATION_STATES:
             problems.append(SourceError(f'"translation" must be one of {", ".join(_TRANSLATION_STATES)}', location))
             continue
@@ -224,6 +233,11 @@ def load_briefing_config(folder: Path, project: Project) -> dict[str, object]:
     problems = check_table(data, _BRIEFING_KEYS)
     if problems:
         raise ConfigError("; ".join(problems), SourceLocation(display))
+    if "brand" in data and brand_problem(data["brand"]):
+        line = key_line(path.read_text(encoding="utf-8"), "brand")
+        raise ConfigError(
+            str(brand_problem(data["brand"])), SourceLocation(display, line), hint="name a folder of layouts/"
+        )
     return data
 
 

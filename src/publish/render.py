@@ -10,17 +10,20 @@ values reach templates as data, never as template source.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from . import __version__
 from .brand import BrandSettings, load_brand_settings
-from .config import Project, did_you_mean
+from .config import Project, brand_folder
+from .confine import contained_file
 from .direction import isolate_text, language_direction
 from .errors import ConfigError, TemplateError
 from .i18n import Strings, install_gettext, language_name, load_strings, locale_of, long_date
@@ -52,8 +55,8 @@ class Layouts:
         for folder in reversed(self.dirs):
             for name in ("fonts.css", "common.css", f"{medium}.css"):
                 path = folder / "css" / name
-                if path.is_file():
-                    found.append(path)
+                if os.path.lexists(path):  # a link, FIFO or device is refused, not skipped
+                    found.append(contained_file(path, self.project.root))
         return found
 
     def strings(self, lang: str) -> Strings:
@@ -61,6 +64,19 @@ class Layouts:
         if lang not in self._strings:
             self._strings[lang] = load_strings(list(self.dirs), lang, self.project.root)
         return self._strings[lang]
+
+
+class _ContainedLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader, refusing a template that is a link leading outside the project."""
+
+    def __init__(self, searchpath: list[str], root: Path):
+        super().__init__(searchpath)
+        self.root = root
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        contained_file(Path(filename), self.root)
+        return source, filename, uptodate
 
 
 def load_layouts(project: Project, brand: str) -> Layouts:
@@ -74,17 +90,13 @@ def load_layouts(project: Project, brand: str) -> Layouts:
         )
     dirs = [base]
     if brand != BASE:
-        folder = project.layouts_dir / brand
-        if not folder.is_dir():
-            brands = [p.name for p in project.layouts_dir.iterdir() if p.is_dir()]
-            raise ConfigError(
-                f'unknown brand "{brand}"',
-                hint=did_you_mean(brand, brands) or f"brands in layouts/: {', '.join(sorted(brands))}",
-            )
-        dirs.insert(0, folder)
+        dirs.insert(0, brand_folder(project.layouts_dir, brand))
     settings = load_brand_settings(dirs, project)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d / "templates") for d in dirs]),
+    # Layouts arrive by pull request and render with CI's tokens in reach: the sandbox keeps a
+    # template to the data it is given (no `__globals__`, no `os`), and the loader reads only
+    # files that stay inside the project once links are resolved.
+    env = SandboxedEnvironment(
+        loader=_ContainedLoader([str(d / "templates") for d in dirs], project.root),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -188,6 +200,18 @@ def render_template(layouts: Layouts, name: str, context: dict[str, Any]) -> str
             f"the UI string's placeholder %({exc.args[0]})s has no value",
             _template_location(layouts, filename, line),
             hint=f'give it one: _("… %({exc.args[0]})s …", {exc.args[0]}=…)',
+        ) from None
+    except SecurityError as exc:  # the sandbox stopped a template reaching Python's internals
+        filename, line = _template_frame(sys.exc_info()[2])
+        raise TemplateError(
+            f"unsafe template code refused: {exc}",
+            _template_location(layouts, filename, line) if filename else None,
+            hint="templates may use the data they are given (doc, page, site, brand, strings), not Python objects",
+        ) from None
+    except RecursionError:
+        raise TemplateError(
+            f'template "{name}" extends or includes itself without end',
+            hint="a brand's template that extends base's must not have the same name; use a block instead",
         ) from None
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
         filename, line = _template_frame(sys.exc_info()[2])

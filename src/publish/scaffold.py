@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Project, did_you_mean
+from .config import Project, brand_folder
 from .errors import ConfigError
 from .i18n import Strings, language_name, locale_of
 from .load import BRIEFING_CONFIG
@@ -56,12 +56,8 @@ def new_briefing(
             locale_of(lang)
         except (ValueError, LookupError):
             raise ConfigError(f'"{lang}" is not a language code', hint="give BCP-47 codes such as en, ar, fr") from None
-    if brand is not None and not (project.layouts_dir / brand).is_dir():
-        brands = sorted(p.name for p in project.layouts_dir.iterdir() if p.is_dir())
-        raise ConfigError(
-            f'unknown brand "{brand}"',
-            hint=did_you_mean(brand, brands) or f"brands in layouts/: {', '.join(brands)}",
-        )
+    if brand is not None:
+        brand_folder(project.layouts_dir, brand)  # a plain folder of layouts/, or an error
     layouts = load_layouts(project, brand or project.default_brand)
     today = datetime.date.today()
     texts = {lang: briefing_text(lang, langs[0], layouts.strings(lang), today) for lang in langs}

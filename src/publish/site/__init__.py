@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
+from ..confine import contained_file
 from ..i18n import language_name
 from ..model import Document
 from ..output import copy_file
@@ -210,12 +211,16 @@ def _sitemap_entries(catalogue: Catalogue) -> list[SitemapEntry]:
 
 def _copy_assets(brands: list[Layouts], site: Site) -> None:
     """Copy the web stylesheets of every brand used, and the fonts' licence beside the subsets."""
+    # Every file copied is checked to be a regular file inside the project, links resolved: a committed
+    # link such as `screen.css -> /proc/self/environ` would otherwise publish what it points to.
     for layouts in brands:
+        root = layouts.project.root
         for path, _ in web_stylesheets(layouts):
-            copy_file(path, site.root / asset_path(layouts, path))
+            copy_file(contained_file(path, root), site.root / asset_path(layouts, path))
         if layouts.settings.logo:  # brand.toml's logo, which the pages' headers show
-            copy_file(layouts.settings.logo, site.root / asset_path(layouts, layouts.settings.logo))
+            logo = contained_file(layouts.settings.logo, root)
+            copy_file(logo, site.root / asset_path(layouts, layouts.settings.logo))
         fonts_dir = layouts.project.fonts_dir
         for pattern in LICENCES:
             for licence in sorted(fonts_dir.glob(pattern)):
-                copy_file(licence, site.root / FONTS_DIR / licence.name)
+                copy_file(contained_file(licence, root), site.root / FONTS_DIR / licence.name)

@@ -16,6 +16,7 @@ depth, so it carries its styles inline, and a `<base>` when the project has a `b
 
 from __future__ import annotations
 
+import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 from babel.core import get_global
 from markupsafe import Markup
 
+from ..confine import contained_file
 from ..direction import isolate_text, language_direction
 from ..errors import TemplateError
 from ..i18n import language_name, long_date
@@ -93,8 +95,8 @@ def web_stylesheets(layouts: Layouts) -> list[tuple[Path, str | None]]:
     sheets: list[tuple[Path, str | None]] = [(p, None) for p in layouts.stylesheets("screen") if p.name != FONTS_CSS]
     for folder in reversed(layouts.dirs):
         path = folder / "css" / WEB_PRINT_CSS
-        if path.is_file():
-            sheets.append((path, "print"))
+        if os.path.lexists(path):
+            sheets.append((contained_file(path, layouts.project.root), "print"))
     return sheets
 
 

@@ -18,6 +18,7 @@ from fontTools.ttLib import TTFont, TTLibError
 from PIL import ImageColor
 
 from ..brand import arabic_only
+from ..confine import contained_file, outside
 from ..errors import ConfigError
 from ..model import SourceLocation
 from ..render import Layouts
@@ -109,10 +110,11 @@ def load_theme(layouts: Layouts) -> Theme:
         faces[(face.family, face.weight, face.style)] = face
     for css in layouts.stylesheets("screen"):
         display = layouts.project.relative(css)
-        rules = tinycss2.parse_stylesheet(css.read_text(encoding="utf-8"), skip_comments=True, skip_whitespace=True)
+        text = contained_file(css, layouts.project.root).read_text(encoding="utf-8")
+        rules = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
         for rule in rules:
             if rule.type == "at-rule" and rule.lower_at_keyword == "font-face" and css.name == FONTS_CSS:
-                face = _face(rule, css, display)
+                face = _face(rule, css, display, layouts.project.root)
                 if face is not None:
                     faces[(face.family, face.weight, face.style)] = face
             elif rule.type == "qualified-rule":
@@ -136,7 +138,7 @@ def _custom_properties(rule: tinycss2.ast.QualifiedRule) -> dict[str, str]:
     return found
 
 
-def _face(rule: tinycss2.ast.AtRule, css: Path, display: Path) -> Face | None:
+def _face(rule: tinycss2.ast.AtRule, css: Path, display: Path, root: Path) -> Face | None:
     """Turn one @font-face rule into a Face; a rule without a local font file is skipped."""
     values: dict[str, list] = {}
     for declaration in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True):
@@ -146,10 +148,15 @@ def _face(rule: tinycss2.ast.AtRule, css: Path, display: Path) -> Face | None:
     url = _first_url(values.get("src", []))
     if family is None or url is None or "://" in url or url.startswith("data:"):
         return None
-    path = (css.parent / url).resolve()
+    path = css.parent / url
     location = SourceLocation(display, rule.source_line)
     if not path.is_file():
         raise ConfigError(f'font file "{url}" of "{family}" not found', location, hint="fonts live in fonts/")
+    if outside(path, root):  # the web build would subset and publish it
+        raise ConfigError(
+            f'font file "{url}" of "{family}" is outside the project: refused', location, hint="fonts live in fonts/"
+        )
+    path = contained_file(path, root).resolve()
     try:
         return _file_face(family, _weight(values.get("font-weight", [])), _style(values.get("font-style", [])), path)
     except (TTLibError, OSError) as exc:

@@ -1,0 +1,229 @@
+"""Hostile input from a pull request: a briefing, brand or layout that tries to run code or publish a file.
+
+Each test commits what a hostile contributor would, builds as CI does, and asserts the message, the
+exit status, and that the marker or secret is nowhere: not written, not in build/, not in a release.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+SECRET = "PUBLISH-TEST-SECRET-7f3a"
+"""Stands for a CI token: in the environment of every build these tests run."""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project with the repository's layouts and fonts and one good briefing in English and Arabic."""
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "layouts", root / "layouts")
+    (root / "fonts").mkdir()
+    for font in (ROOT / "fonts").iterdir():  # linked: the fonts are only read
+        (root / "fonts" / font.name).hardlink_to(font) if font.is_file() else None
+    (root / "publish.toml").write_text('[project]\ntitle = "Test"\n')
+    write(root, "good/en.md", "---\ntitle: Good briefing\n---\n\nAll is well.\n")
+    write(root, "good/ar.md", "---\ntitle: إحاطة جيدة\n---\n\nكل شيء على ما يرام.\n")
+    return root
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    path = root / "briefings" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def publish(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_COLOR": "1", "PUBLISH_TEST_TOKEN": SECRET}
+    return subprocess.run(
+        [sys.executable, "-m", "publish", *args], cwd=project, capture_output=True, text=True, env=env, timeout=600
+    )
+
+
+def leaked(folder: Path, secret: str = SECRET) -> list[str]:
+    """Return the files under `folder` that hold `secret`, archives read as they are."""
+    return [str(p) for p in folder.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+
+
+# --- 1. code execution through `brand:` -----------------------------------------------------------
+
+EVIL_TEMPLATE = "<p>{{ cycler.__init__.__globals__.os.system('touch MARKER') }}</p>"
+
+
+@pytest.fixture
+def evil_folder(project: Path) -> Path:
+    """Templates outside layouts/ that would run a shell command when rendered."""
+    for where in ("briefings/demo/templates", "evil/templates"):
+        folder = project / where
+        folder.mkdir(parents=True)
+        (folder / "print.html.j2").write_text(EVIL_TEMPLATE.replace("MARKER", str(project / "MARKER")))
+        (folder / "web.html.j2").write_text(EVIL_TEMPLATE.replace("MARKER", str(project / "MARKER")))
+    return project / "evil"
+
+
+@pytest.mark.parametrize(
+    "brand", ["../briefings/demo", "../evil", "/etc", "we-exist/../../evil", "we-exist/", ".", "a b", "\u202eevil"]
+)
+def test_a_front_matter_brand_is_a_plain_folder_name(project: Path, evil_folder: Path, brand: str) -> None:
+    write(project, "x/en.md", f"---\ntitle: X\nbrand: {brand!r}\n---\n\nText.\n")
+    done = publish(project, "build", "briefings/x")
+    assert done.returncode == 1
+    assert "briefings/x/en.md:3: invalid brand" in done.stderr
+    assert "letters, digits, - and _" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (project / "MARKER").exists()
+
+
+def test_a_briefing_toml_brand_is_a_plain_folder_name(project: Path, evil_folder: Path) -> None:
+    write(project, "x/en.md", "---\ntitle: X\n---\n\nText.\n")
+    write(project, "x/briefing.toml", f'# a partner\'s briefing\nbrand = "{evil_folder}"\n')
+    for command in ("build", "check"):
+        done = publish(project, command, "briefings/x")
+        assert done.returncode == 1, command
+        assert "briefings/x/briefing.toml:2: invalid brand" in done.stderr, command
+    assert not (project / "MARKER").exists()
+
+
+def test_publish_new_refuses_a_brand_that_is_a_path(project: Path) -> None:
+    for brand in ("/etc", "../layouts/base", "base/../we-exist"):
+        done = publish(project, "new", "x", "--brand", brand)
+        assert done.returncode == 1, brand
+        assert "invalid brand" in done.stderr, brand
+    assert not (project / "briefings" / "x").exists()
+
+
+def test_a_project_default_brand_is_a_plain_folder_name(project: Path) -> None:
+    (project / "publish.toml").write_text('[project]\ntitle = "Test"\ndefault_brand = "../briefings"\n')
+    done = publish(project, "build", "--format", "html")
+    assert done.returncode == 1
+    assert "publish.toml:3:" in done.stderr and "invalid brand" in done.stderr
+
+
+def test_a_brand_folder_linked_outside_layouts_is_refused(project: Path, evil_folder: Path) -> None:
+    (project / "layouts" / "linked").symlink_to(evil_folder)
+    write(project, "x/en.md", "---\ntitle: X\nbrand: linked\n---\n\nText.\n")
+    done = publish(project, "build", "briefings/x")
+    assert done.returncode == 1
+    assert 'brand "linked" is a link to a folder outside layouts/' in done.stderr
+    assert not (project / "MARKER").exists()
+
+
+def test_layouts_render_in_a_sandbox(project: Path) -> None:
+    """A brand folder inside layouts/ is still untrusted: its templates cannot reach Python's internals."""
+    brand = project / "layouts" / "partner" / "templates"
+    brand.mkdir(parents=True)
+    marker = project / "MARKER"
+    for name in ("print.html.j2", "web.html.j2"):
+        (brand / name).write_text(EVIL_TEMPLATE.replace("MARKER", str(marker)))
+    write(project, "x/en.md", "---\ntitle: X\nbrand: partner\n---\n\nText.\n")
+    done = publish(project, "build")
+    assert done.returncode == 1
+    assert "layouts/partner/templates/" in done.stderr and "unsafe" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not marker.exists()
+    # The good briefing still builds, with the same layouts.
+    assert (project / "build" / "pdf" / "good.en.pdf").is_file()
+
+
+def test_a_template_linked_outside_the_project_is_refused(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.html.j2"
+    outside.write_text(f"<p>{SECRET}</p>")
+    brand = project / "layouts" / "partner" / "templates"
+    brand.mkdir(parents=True)
+    (brand / "title-block.html.j2").symlink_to(outside)
+    write(project, "x/en.md", "---\ntitle: X\nbrand: partner\n---\n\nText.\n")
+    done = publish(project, "build", "briefings/x")
+    assert done.returncode == 1
+    assert "layouts/partner/templates/title-block.html.j2 leads outside the project" in done.stderr
+    assert not leaked(project / "build")
+
+
+# --- 2. links in layouts/*/css/ and fonts/ --------------------------------------------------------
+
+
+@pytest.mark.parametrize("link", ["layouts/base/css/screen.css", "layouts/base/css/web-print.css"])
+def test_a_stylesheet_linked_to_the_environment_is_not_published(project: Path, link: str) -> None:
+    (project / link).unlink()
+    (project / link).symlink_to("/proc/self/environ")
+    done = publish(project, "build")
+    assert done.returncode == 1
+    assert f"{link} leads outside the project" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not leaked(project / "build")
+    done = publish(project, "release")
+    assert done.returncode == 1
+    assert not leaked(project / "dist")
+
+
+def test_a_font_licence_linked_outside_is_not_published(project: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "token.txt"
+    secret.write_text(SECRET)
+    (project / "fonts" / "OFL-extra.txt").symlink_to(secret)
+    done = publish(project, "build", "--format", "html")
+    assert done.returncode == 1
+    assert "fonts/OFL-extra.txt leads outside the project" in done.stderr
+    assert not leaked(project / "build")
+
+
+def test_a_stylesheet_that_is_not_a_regular_file_is_refused(project: Path) -> None:
+    css = project / "layouts" / "base" / "css" / "screen.css"
+    css.unlink()
+    os.mkfifo(css)  # reading it would block the build for ever
+    done = publish(project, "build", "--format", "html")
+    assert done.returncode == 1
+    assert "layouts/base/css/screen.css is not a regular file" in done.stderr
+
+
+def test_a_font_face_outside_the_project_is_not_subset_or_published(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "Elsewhere.ttf"
+    shutil.copy2(ROOT / "fonts" / "NotoSans-Regular.ttf", outside)
+    fonts_css = project / "layouts" / "base" / "css" / "fonts.css"
+    fonts_css.write_text(
+        fonts_css.read_text() + f'\n@font-face {{ font-family: "Elsewhere"; src: url("{outside}"); }}\n'
+    )
+    done = publish(project, "build", "--format", "html")
+    assert done.returncode == 1
+    assert "is outside the project" in done.stderr
+    assert not list((project / "build").rglob("Elsewhere*"))
+
+
+# --- 5. a language file that never ends -----------------------------------------------------------
+
+
+def test_a_language_file_linked_to_dev_zero_is_refused(project: Path) -> None:
+    (project / "briefings" / "good" / "fr.md").symlink_to("/dev/zero")
+    done = publish(project, "build", "--format", "html")
+    assert done.returncode == 1
+    assert "briefings/good/fr.md: not a regular file: refused" in done.stderr
+    assert "internal error" not in done.stderr
+    assert (project / "build" / "site" / "en" / "good" / "index.html").is_file()
+
+
+# --- 16. a damaged build record -------------------------------------------------------------------
+
+
+def test_a_manifest_of_the_wrong_shape_is_treated_as_no_cache(project: Path) -> None:
+    assert publish(project, "build", "--format", "html").returncode == 0
+    manifest = project / "build" / ".cache" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    again = publish(project, "-v", "build", "--format", "html")
+    assert again.returncode == 0 and "unchanged" in again.stdout + again.stderr  # the real one is read
+    for damaged in (
+        {**data, "records": []},
+        {**data, "records": {"x": {"inputs": 1, "files": {}}}},
+        {**data, "records": {k: {**v, "files": {"a": "b"}} for k, v in data["records"].items()}},
+        {**data, "memo": 7},
+    ):
+        manifest.write_text(json.dumps(damaged))
+        done = publish(project, "build", "--format", "html")
+        assert done.returncode == 0, done.stderr
+        assert "internal error" not in done.stderr
