@@ -227,3 +227,25 @@ def test_a_manifest_of_the_wrong_shape_is_treated_as_no_cache(project: Path) -> 
         done = publish(project, "build", "--format", "html")
         assert done.returncode == 0, done.stderr
         assert "internal error" not in done.stderr
+
+
+# --- 15. odd --out --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("", "--out needs a folder name"),
+        ("publish.toml", "--out publish.toml is a file, not a folder"),
+        (".", "--out . would write into the project's sources"),
+        ("briefings/good", "would write into the project's sources"),
+        ("layouts", "would write into the project's sources"),
+    ],
+)
+def test_an_odd_out_folder_is_refused_with_a_message(project: Path, out: str, message: str) -> None:
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    done = publish(project, "build", "--format", "html", "--out", out)
+    assert done.returncode in (1, 2), done.stderr
+    assert message in done.stderr
+    assert "internal error" not in done.stderr
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before

@@ -266,7 +266,8 @@ def test_action_steps_install_publish_and_build_a_project(clone: Path, tmp_path:
     seed_venv(runner_temp / "publish-venv")
     outputs = tmp_path / "github-output"
 
-    def run(inputs: dict[str, str], only: str | None = None) -> None:
+    def run(inputs: dict[str, str], only: str | None = None, ok: bool = True) -> str:
+        output = ""
         given = {name: spec.get("default", "") for name, spec in action["inputs"].items()} | inputs
         expression = re.compile(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}")
         for step in action["runs"]["steps"]:
@@ -280,13 +281,19 @@ def test_action_steps_install_publish_and_build_a_project(clone: Path, tmp_path:
                 GITHUB_ACTION_PATH=str(clone), RUNNER_TEMP=str(runner_temp), GITHUB_OUTPUT=str(outputs), **step_env
             )
             assert step["shell"] == "bash"
-            run_step(step["run"], cwd, env, tmp_path, step.get("id", "step"))
+            output += run_step(step["run"], cwd, env, tmp_path, step.get("id", "step"), ok=ok)
+        return output
 
     # The interpreter the seeded virtualenv was made with, so `python -m venv` keeps it as it is.
     python = str(Path(sys.base_prefix) / "bin" / "python3")
     run({"command": "build", "args": "--format pdf --lang ar briefings/idlib-statement-2020", "python": python})
     assert sorted(p.name for p in (project / "build" / "pdf").iterdir()) == ["idlib-statement-2020.ar.pdf"]
     assert outputs.read_text().splitlines()[-1] == f"out={project / 'build'}"
+
+    # The output folder comes from the `out` input only, so the `out` output always names it.
+    refused = run({"command": "build", "args": "--out elsewhere"}, only="publish", ok=False)
+    assert "give the output folder with the `out` input, not --out in `args`" in refused
+    assert not (project / "elsewhere").exists()
 
     run({"command": "release", "out": "release"}, only="publish")
     assert (project / "release" / CHECKSUMS).read_text().count(".pdf\n") == 3

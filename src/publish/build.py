@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import Inputs, Manifest, Record, capture_warnings, digest_text, reading, replay
-from .config import Project, load_project
+from .config import Project, load_project, output_folder
 from .errors import ConfigError, PublishError
 from .load import Briefing, discover, load_briefing, load_briefing_config, load_source
 from .model import Document, OutputFormat, Source, SourceLocation
@@ -162,7 +162,7 @@ def _build_pair(
     from .typeset import Typesetter
 
     project = load_project(Path(project_root) if project_root else None)
-    out_dir = Path(out).resolve() if out else project.root / "build"
+    out_dir = output_folder(project, out, "build")
     (folder,) = discover(project, [Path(path)])
     briefing = load_briefing(folder, project, tuple(langs))
     for exc in briefing.errors:
@@ -423,7 +423,7 @@ def _build(
     progress: ProgressCallback | None = None,
 ) -> None:
     project = load_project(Path(project_root) if project_root else None)
-    out_dir = Path(out).resolve() if out else project.root / "build"
+    out_dir = output_folder(project, out, "build")
     manifest = Manifest.load(out_dir, ignore=options.force)
     ctx = _Context(
         project, out_dir, options, manifest, result, _Layouts(project), _Catalogue(project, manifest), progress

@@ -47,7 +47,7 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="briefing folders (default: all)")
     b.add_argument("--lang", action="append", default=[], metavar="LANG", help="only this language (repeatable)")
     b.add_argument("--format", choices=[f.value for f in OutputFormat], help="only PDFs or only web pages")
-    b.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
+    b.add_argument("--out", type=_folder, metavar="DIR", help="output folder (default: build/)")
     b.add_argument("--strict", action="store_true", help="treat warnings (missing alt text, …) as errors")
     b.add_argument(
         "--pdf-variant",
@@ -79,12 +79,12 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("path", type=Path, metavar="PATH", help="the briefing folder")
     p.add_argument("langs", nargs=2, metavar="LANG", help="the two languages, e.g. en ar (Arabic goes on the right)")
-    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
+    p.add_argument("--out", type=_folder, metavar="DIR", help="output folder (default: build/)")
 
     r = commands.add_parser(
         "release", parents=[common], help="build everything reproducibly: PDFs, the site as one archive, SHA256SUMS"
     )
-    r.add_argument("--out", type=Path, metavar="DIR", help="release folder (default: dist/)")
+    r.add_argument("--out", type=_folder, metavar="DIR", help="release folder (default: dist/)")
 
     n = commands.add_parser(
         "new", parents=[common], help="create a briefing folder with a file per language, ready to build"
@@ -103,9 +103,15 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, this computer only)"
     )
-    s.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
+    s.add_argument("--out", type=_folder, metavar="DIR", help="output folder (default: build/)")
     s.add_argument("--no-pdf", action="store_true", help="do not typeset the PDFs in the background")
     return parser
+
+
+def _folder(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("--out needs a folder name, not an empty string")
+    return Path(text)
 
 
 def _jobs(text: str) -> int:

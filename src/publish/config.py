@@ -118,6 +118,28 @@ def brand_folder(layouts_dir: Path, name: str, location: SourceLocation | None =
     return folder
 
 
+def output_folder(project: Project, out: Path | str | None, default: str) -> Path:
+    """Return the folder a build or release writes to: `out`, else `default` in the project.
+
+    Refused: an empty name, a file, the project folder or one holding it, and the folders of
+    sources (briefings/, layouts/, fonts/), which a build would fill or prune.
+    """
+    if out is None:
+        return project.root / default
+    if str(out).strip() == "":
+        raise ConfigError("--out needs a folder name", hint=f"leave --out out for {default}/, or name a folder")
+    folder = Path(out).resolve()
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"--out {out} is a file, not a folder", hint="name a folder, new or existing")
+    sources = (project.briefings_dir, project.layouts_dir, project.fonts_dir)
+    if project.root.resolve().is_relative_to(folder) or any(folder.is_relative_to(s.resolve()) for s in sources):
+        raise ConfigError(
+            f"--out {out} would write into the project's sources",
+            hint=f"write to a folder of its own, such as {default}/ (the default) or a folder outside the project",
+        )
+    return folder
+
+
 def read_toml(path: Path, display: Path) -> dict[str, Any]:
     """Read a TOML file, turning syntax errors into a ConfigError at the right line."""
     try:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import build
-from .config import load_project
+from .config import load_project, output_folder
 from .errors import PublishError
 from .output import atomic_write_bytes, atomic_write_text, copy_file
 from .sourcedate import source_date, uncommitted_changes
@@ -59,7 +59,7 @@ class ReleaseResult:
 def release(out: Path | str | None = None, *, project_root: Path | str | None = None) -> ReleaseResult:
     """Build every briefing (PDFs and site) and write the release folder (default: dist/)."""
     project = load_project(Path(project_root) if project_root else None)
-    dist = Path(out).resolve() if out else project.root / "dist"
+    dist = output_folder(project, out, "dist")
     stamp = source_date(project.root)
     changed = uncommitted_changes(project.root)
     if changed:
