@@ -30,6 +30,7 @@ from .config import did_you_mean
 from .errors import SourceError
 from .model import SourceLocation
 from .schedule import shape_programme
+from .tokens import block_token
 
 CALLOUTS = ("key", "note")
 KINDS = (*CALLOUTS, "quote", "signatories", "programme")
@@ -126,35 +127,27 @@ def _open(kind: str, options: dict[str, str]) -> list[Token]:
         attrs["lang"] = options["lang"]
     if kind in CALLOUTS:
         attrs["class"] = f"callout callout-{kind}"
-        return [_token("callout_open", "aside", 1, attrs)]
+        return [block_token("callout_open", "aside", 1, attrs)]
     attrs["class"] = "pull-quote"
-    return [_token("quote_open", "figure", 1, attrs), _token("blockquote_open", "blockquote", 1)]
+    return [block_token("quote_open", "figure", 1, attrs), block_token("blockquote_open", "blockquote", 1)]
 
 
 def _close(kind: str, out: list[Token]) -> list[Token]:
     if kind in CALLOUTS:
-        return [_token("callout_close", "aside", -1)]
-    closing = [_token("blockquote_close", "blockquote", -1), _token("quote_close", "figure", -1)]
+        return [block_token("callout_close", "aside", -1)]
+    closing = [block_token("blockquote_close", "blockquote", -1), block_token("quote_close", "figure", -1)]
     # The last paragraph, when it starts with a dash, is the attribution: move it into a figcaption.
     if len(out) >= 3 and out[-1].type == "paragraph_close" and out[-3].type == "paragraph_open":
         inline = out[-2]
         if inline.content.lstrip().startswith(_ATTRIBUTION):
             del out[-3:]
-            caption_open = _token("figcaption_open", "figcaption", 1)
+            caption_open = block_token("figcaption_open", "figcaption", 1)
             caption_open.map = inline.map
             return [
-                _token("blockquote_close", "blockquote", -1),
+                block_token("blockquote_close", "blockquote", -1),
                 caption_open,
                 inline,
-                _token("figcaption_close", "figcaption", -1),
-                _token("quote_close", "figure", -1),
+                block_token("figcaption_close", "figcaption", -1),
+                block_token("quote_close", "figure", -1),
             ]
     return closing
-
-
-def _token(kind: str, tag: str, nesting: int, attrs: dict[str, Any] | None = None) -> Token:
-    token = Token(kind, tag, nesting)
-    token.block = True
-    for key, value in (attrs or {}).items():
-        token.attrSet(key, value)
-    return token

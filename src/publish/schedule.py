@@ -29,6 +29,7 @@ from markdown_it.token import Token
 from .errors import SourceError
 from .i18n import Digits, locale_of, localize_digits
 from .model import SourceLocation
+from .tokens import block_token
 
 _DAY = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*$")
 _EVENT = re.compile(r"^\s*(\d{1,2}):(\d{2})(?:\s*[–—-]\s*(\d{1,2}):(\d{2}))?\s*[·:|-]?\s*")
@@ -59,7 +60,7 @@ def format_clock(hour: int, minute: int, lang: str, digits: Digits) -> str:
 def shape_programme(tokens: list[Token], env: dict[str, Any], location: SourceLocation) -> list[Token]:
     """Turn the tokens inside a `::: programme` block into a schedule."""
     lang, digits = env["lang"], env.get("digits", Digits.LATIN)
-    out: list[Token] = [_tag("programme_open", "section", 1, {"class": "programme"})]
+    out: list[Token] = [block_token("programme_open", "section", 1, {"class": "programme"})]
     in_event = False
     index = 0
     while index < len(tokens):
@@ -69,7 +70,7 @@ def shape_programme(tokens: list[Token], env: dict[str, Any], location: SourceLo
             line = env.get("line_offset", 1) + (token.map[0] if token.map else 0)
             if token.tag == "h2" and (day := _DAY.match(inline.content)):
                 if in_event:
-                    out.append(_tag("event_close", "div", -1))
+                    out.append(block_token("event_close", "div", -1))
                     in_event = False
                 try:
                     date = datetime.date.fromisoformat(day.group(1))
@@ -86,8 +87,8 @@ def shape_programme(tokens: list[Token], env: dict[str, Any], location: SourceLo
                 continue
             if token.tag == "h3" and (event := _EVENT.match(inline.content)):
                 if in_event:
-                    out.append(_tag("event_close", "div", -1))
-                out.append(_tag("event_open", "div", 1, {"class": "event"}))
+                    out.append(block_token("event_close", "div", -1))
+                out.append(block_token("event_open", "div", 1, {"class": "event"}))
                 out += _time_tokens(event, lang, digits)
                 _strip_prefix(inline, event.end())
                 token.attrJoin("class", "event-title")
@@ -101,8 +102,8 @@ def shape_programme(tokens: list[Token], env: dict[str, Any], location: SourceLo
         out.append(token)
         index += 1
     if in_event:
-        out.append(_tag("event_close", "div", -1))
-    out.append(_tag("programme_close", "section", -1))
+        out.append(block_token("event_close", "div", -1))
+    out.append(block_token("programme_close", "section", -1))
     return out
 
 
@@ -114,7 +115,11 @@ def _time_tokens(match: re.Match[str], lang: str, digits: Digits) -> list[Token]
         children += _time(int(end_h), int(end_m), lang, digits)
     content = "".join(c.content for c in children)
     inline = Token("inline", "", 0, children=children, content=content, meta={"verbatim": True})
-    return [_tag("paragraph_open", "p", 1, {"class": "event-time"}), inline, _tag("paragraph_close", "p", -1)]
+    return [
+        block_token("paragraph_open", "p", 1, {"class": "event-time"}),
+        inline,
+        block_token("paragraph_close", "p", -1),
+    ]
 
 
 def _time(hour: int, minute: int, lang: str, digits: Digits) -> list[Token]:
@@ -152,11 +157,3 @@ def _is_venue(tokens: list[Token], index: int) -> bool:
         return False
     children = tokens[index + 1].children or []
     return len(children) == 3 and children[0].type == "em_open" and children[-1].type == "em_close"
-
-
-def _tag(kind: str, tag: str, nesting: int, attrs: dict[str, str] | None = None) -> Token:
-    token = Token(kind, tag, nesting)
-    token.block = True
-    for key, value in (attrs or {}).items():
-        token.attrSet(key, value)
-    return token

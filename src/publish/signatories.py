@@ -31,6 +31,7 @@ from .direction import has_arabic, text_direction
 from .errors import SourceError
 from .i18n import Digits, Strings, locale_of, localize_digits
 from .model import Direction, SourceLocation
+from .tokens import block_token
 
 KINDS = ("organisation", "individual")
 COLUMNS = ("name", "other_name", "country", "kind")
@@ -114,12 +115,12 @@ def count_line(organisations: int, individuals: int, lang: str, strings: Strings
 def signatory_tokens(people: list[Signatory], count: str, base: Direction) -> list[Token]:
     """Build the tokens of the signatory block: a count paragraph and the list of names."""
     tokens = [
-        _open("section", {"class": "signatories"}),
-        _open("p", {"class": "signatories-count"}),
+        block_token("section_open", "section", 1, {"class": "signatories"}),
+        block_token("p_open", "p", 1, {"class": "signatories-count"}),
         _inline(count),
-        _close("p"),
+        block_token("p_close", "p", -1),
     ]
-    tokens.append(_open("ul", {"class": "signatory-list"}))
+    tokens.append(block_token("ul_open", "ul", 1, {"class": "signatory-list"}))
     for person in people:
         children: list[Token] = []
         children += _isolated(person.name, base)
@@ -130,11 +131,11 @@ def signatory_tokens(people: list[Signatory], count: str, base: Direction) -> li
             children.append(Token("text", "", 0, content=" ("))
             children += _isolated(person.country, base)
             children.append(Token("text", "", 0, content=")"))
-        item = _open("li", {"class": f"signatory signatory-{person.kind}"})
+        item = block_token("li_open", "li", 1, {"class": f"signatory signatory-{person.kind}"})
         # Names are data: typography rules (French spacing before "!") do not apply to them.
         inline = Token("inline", "", 0, children=children, content=person.name, meta={"verbatim": True})
-        tokens += [item, inline, _close("li")]
-    tokens += [_close("ul"), _close("section")]
+        tokens += [item, inline, block_token("li_close", "li", -1)]
+    tokens += [block_token("ul_close", "ul", -1), block_token("section_close", "section", -1)]
     return tokens
 
 
@@ -148,20 +149,6 @@ def _isolated(text: str, base: Direction) -> list[Token]:
     if has_arabic(text):
         bdi.attrSet("lang", "ar")
     return [bdi, Token("text", "", 0, content=text), Token("bdi_close", "bdi", -1)]
-
-
-def _open(tag: str, attrs: dict[str, str]) -> Token:
-    token = Token(f"{tag}_open", tag, 1)
-    token.block = True
-    for key, value in attrs.items():
-        token.attrSet(key, value)
-    return token
-
-
-def _close(tag: str) -> Token:
-    token = Token(f"{tag}_close", tag, -1)
-    token.block = True
-    return token
 
 
 def _inline(text: str) -> Token:
