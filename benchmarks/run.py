@@ -92,18 +92,18 @@ def machine() -> dict[str, str]:
 
 def print_pages(project: Path, folder: Path) -> list[dict[str, str]]:
     """Render every seed document's print page with publish; save the HTML for bare WeasyPrint."""
-    from publish.build import _Layouts, _parse_source
     from publish.config import load_project
     from publish.load import discover, load_briefing
+    from publish.prepare import Brands, parse_source
     from publish.render import render_print_page
 
     project_ = load_project(project)
-    layouts = _Layouts(project_)
+    layouts = Brands(project_)
     pages = []
     for briefing_folder in discover(project_):
         briefing = load_briefing(briefing_folder, project_)
         for source in briefing.sources:
-            doc = _parse_source(briefing, source, layouts)
+            doc = parse_source(briefing, source, layouts)
             out = folder / f"{source.slug}.{source.lang}.pdf"
             page = render_print_page(doc, layouts.for_source(briefing, source), out)
             html = folder / f"{source.slug}.{source.lang}.html"

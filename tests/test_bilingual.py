@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from publish.bilingual import order_columns
-from publish.build import build_pair
+from publish.pair import build_pair
 
 from .conftest import ROOT, pdftotext
 

@@ -295,28 +295,6 @@ def replay(record: Record) -> None:
         logging.getLogger(name).log(level, "%s", message)
 
 
-class _Capture(logging.Handler):
-    def __init__(self, into: list[list]) -> None:
-        super().__init__(logging.WARNING)
-        self.into = into
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.into.append([record.name, record.levelno, record.getMessage()])
-
-
-@contextlib.contextmanager
-def capture_warnings(logger_name: str = "publish") -> Iterator[list[list]]:
-    """Collect [logger name, level, message] of each warning logged under `logger_name` in the block."""
-    captured: list[list] = []
-    handler = _Capture(captured)
-    target = logging.getLogger(logger_name)
-    target.addHandler(handler)
-    try:
-        yield captured
-    finally:
-        target.removeHandler(handler)
-
-
 # Which files are read while a document is parsed, rendered or typeset. An audit hook cannot be
 # removed once added, so one is added per process, the first time it is needed, and it does
 # nothing unless a `reading()` block is active in the current thread or task.

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .build import DEFAULT_PDF_VARIANT, build, build_pair, lint
+from ._version import __version__
+from .build import build, lint
 from .console import BuildReport, Verbosity, make_console, setup_logging
 from .errors import PublishError
-from .model import OutputFormat
+from .model import DEFAULT_PDF_VARIANT, OutputFormat
+from .pair import build_pair
 from .release import release
 
 if TYPE_CHECKING:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,15 @@ class Project:
     @property
     def fonts_dir(self) -> Path:
         return self.root / "fonts"
+
+    def language_rank(self, code: str) -> tuple[int, str]:
+        """Sort key of a language: the project's order first, then the others alphabetically."""
+        order = self.languages
+        return (order.index(code) if code in order else len(order), code)
+
+    def in_language_order(self, codes: Iterable[str]) -> list[str]:
+        """Return the distinct language codes in the project's order (`language_rank`)."""
+        return sorted(set(codes), key=self.language_rank)
 
     def relative(self, path: Path) -> Path:
         """Return `path` relative to the project root when it is inside it, for messages."""

@@ -152,11 +152,11 @@ def parse_meta(yaml_text: str, display: Path) -> Meta:
         ) from None
     if not isinstance(data, dict):
         raise SourceError("front matter must be key: value lines", SourceLocation(display, 2))
-    key_lines = _key_lines(yaml_text)
+    lines = key_lines(yaml_text)
     problems: list[SourceError] = []
     values: dict[str, object] = {}
     for key, value in data.items():
-        location = SourceLocation(display, key_lines.get(str(key)))
+        location = SourceLocation(display, lines.get(str(key)))
         expected = _META_TYPES.get(str(key))
         if expected is None:
             problems.append(
@@ -202,12 +202,14 @@ def _refuse_aliases(yaml_text: str, display: Path) -> None:
             )
 
 
-def _key_lines(yaml_text: str) -> dict[str, int]:
-    """Map each top-level front matter key to its line in the file."""
+def key_lines(yaml_text: str) -> dict[str, int]:
+    """Map each top-level key of a front matter's YAML to its line in the file (after the opening ---)."""
+    node = yaml.compose(yaml_text, Loader=yaml.SafeLoader) if yaml_text.strip() else None
+    if not isinstance(node, yaml.MappingNode):
+        return {}
     found: dict[str, int] = {}
-    for number, line in enumerate(yaml_text.split("\n"), start=2):
-        if line and not line[0].isspace() and ":" in line and not line.startswith("#"):
-            found.setdefault(line.split(":", 1)[0].strip().strip("\"'"), number)
+    for key, _ in node.value:
+        found.setdefault(str(key.value), key.start_mark.line + 2)  # +1 for 0-based, +1 for the ---
     return found
 
 
@@ -244,12 +246,8 @@ def load_briefing_config(folder: Path, project: Project) -> dict[str, object]:
 def load_briefing(folder: Path, project: Project, langs: tuple[str, ...] = ()) -> Briefing:
     """Read a briefing folder: its configuration and the language files asked for."""
     config = load_briefing_config(folder, project)
-    wanted = langs or tuple(config.get("languages", ()))
-    files = sorted(folder.glob("*.md"), key=lambda p: _language_order(p.stem, project))
-    if wanted:
-        files = [f for f in files if f.stem in wanted]
     sources, errors = [], []
-    for path in files:
+    for path in language_files(folder, project, langs or tuple(config.get("languages", ()))):
         try:
             sources.append(load_source(path, folder.name, project))
         except PublishError as exc:
@@ -257,6 +255,8 @@ def load_briefing(folder: Path, project: Project, langs: tuple[str, ...] = ()) -
     return Briefing(folder.name, folder, config.get("brand"), tuple(sources), tuple(errors))
 
 
-def _language_order(code: str, project: Project) -> tuple[int, str]:
-    order = project.languages
-    return (order.index(code) if code in order else len(order), code)
+def language_files(folder: Path, project: Project, wanted: tuple[str, ...] = ()) -> list[Path]:
+    """Return a briefing's language files (`<lang>.md`) in the project's language order; only the
+    `wanted` languages when some are named."""
+    files = sorted(folder.glob("*.md"), key=lambda p: project.language_rank(p.stem))
+    return [f for f in files if f.stem in wanted] if wanted else files

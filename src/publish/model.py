@@ -24,6 +24,10 @@ class Direction(enum.Enum):
         return Direction.RTL if self is Direction.LTR else Direction.LTR
 
 
+DEFAULT_PDF_VARIANT = "pdf/ua-1"
+"""Tagged PDF for assistive technology: it works for all three shipped languages."""
+
+
 class OutputFormat(enum.Enum):
     """What a build produces for each briefing and language."""
 

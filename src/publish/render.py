@@ -20,7 +20,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
-from . import __version__
+from ._version import __version__
 from .brand import BrandSettings, load_brand_settings
 from .config import Project, brand_folder
 from .confine import contained_file

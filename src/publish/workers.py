@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from .cache import capture_warnings, native_libraries, reading
+from .cache import native_libraries, reading
 from .errors import PublishError, TypesetError
+from .logcapture import capture_warnings
 from .model import RenderedPage, SourceLocation
 
 logger = logging.getLogger(__name__)

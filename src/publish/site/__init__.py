@@ -7,7 +7,7 @@
       → sitemap    sitemap.xml with hreflang alternates (sitemap.py)
       → assets     the brand's web stylesheets and the fonts' licence
 
-`build._write_site` renders and writes the pages one by one (an error in one stops only that
+`web_stage.write_site` renders and writes the pages one by one (an error in one stops only that
 one), then `finish_site` writes what the pages share.
 """
 

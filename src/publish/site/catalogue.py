@@ -47,6 +47,4 @@ def load_catalogue(project: Project) -> Catalogue:
         except PublishError as exc:
             # The build reports this briefing's errors when it builds it; the site goes on without it.
             logger.debug("catalogue skips %s: %s", folder.name, exc)
-    found = {s.lang for s in sources}
-    languages = [lang for lang in project.languages if lang in found] + sorted(found - set(project.languages))
-    return Catalogue(tuple(languages), tuple(sources))
+    return Catalogue(tuple(project.in_language_order(s.lang for s in sources)), tuple(sources))
