@@ -1,4 +1,4 @@
-"""Command line: `publish build|check|new|serve`, a thin shell over `publish.build()`.
+"""Command line: `publish build|check|pair|release|new|serve`, a thin shell over the library.
 
 Parses arguments, sets up the console (console.py: log lines, a progress bar and a summary
 table, colours only on a terminal), calls the library, and turns a PublishError into a message
