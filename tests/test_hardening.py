@@ -199,11 +199,18 @@ def test_a_font_face_outside_the_project_is_not_subset_or_published(project: Pat
 # --- 5. a language file that never ends -----------------------------------------------------------
 
 
-def test_a_language_file_linked_to_dev_zero_is_refused(project: Path) -> None:
-    (project / "briefings" / "good" / "fr.md").symlink_to("/dev/zero")
+@pytest.mark.parametrize("kind", ["link to /dev/zero", "named pipe"])
+def test_a_language_file_that_never_ends_is_refused(project: Path, kind: str) -> None:
+    path = project / "briefings" / "good" / "fr.md"
+    if kind == "named pipe":  # inside the project, but never ends either
+        os.mkfifo(path)
+        expected = "briefings/good/fr.md: not a regular file: refused"
+    else:
+        path.symlink_to("/dev/zero")
+        expected = "briefings/good/fr.md leads outside the project: refused"
     done = publish(project, "build", "--format", "html")
     assert done.returncode == 1
-    assert "briefings/good/fr.md: not a regular file: refused" in done.stderr
+    assert expected in done.stderr
     assert "internal error" not in done.stderr
     assert (project / "build" / "site" / "en" / "good" / "index.html").is_file()
 
@@ -249,3 +256,60 @@ def test_an_odd_out_folder_is_refused_with_a_message(project: Path, out: str, me
     assert message in done.stderr
     assert "internal error" not in done.stderr
     assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
+
+
+# --- 11 and 14. names and places of briefings ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["q?z", "a b", "-rf", "x\u202ey", "Big-Report"])
+def test_a_folder_publish_new_would_refuse_is_refused_by_the_build_too(project: Path, name: str) -> None:
+    write(project, f"{name}/en.md", "---\ntitle: Odd name\n---\n\nA body.\n")
+    run = publish(project, "build", "--format", "html")
+    shown = name.replace("\u202e", "\\u202e")
+    assert run.returncode == 1, run.stderr
+    assert f'"{shown}" cannot name a briefing folder' in run.stderr
+    assert "\u202e" not in run.stderr  # the name is shown escaped: it cannot turn the message around
+    assert "Traceback" not in run.stderr
+    site = project / "build" / "site"
+    assert (site / "en" / "good" / "index.html").is_file()  # the good briefing is built all the same
+    assert not (site / "en" / name).exists()
+    assert "Odd name" not in (site / "en" / "index.html").read_text(encoding="utf-8")
+    assert name not in (site / "sitemap.xml").read_text(encoding="utf-8")
+    new = publish(project, "new", "--", name)
+    assert new.returncode != 0 and "cannot name a briefing folder" in new.stderr
+
+
+def test_a_language_file_in_capitals_is_not_a_second_english(project: Path) -> None:
+    write(project, "good/EN.md", "---\ntitle: Shouting\n---\n\nA body.\n")
+    run = publish(project, "build", "--format", "html")
+    assert run.returncode == 1
+    assert '"EN.md" is not named after a language' in run.stderr and "rename it en.md" in run.stderr
+    site = project / "build" / "site"
+    assert (site / "en" / "good" / "index.html").is_file()
+    assert not (site / "EN").exists()
+    assert "Shouting" not in (site / "index.html").read_text(encoding="utf-8")
+    new = publish(project, "new", "fine", "--lang", "EN")
+    assert new.returncode != 0 and "write en" in new.stderr
+
+
+def test_a_briefing_folder_linked_from_outside_is_refused(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "en.md").write_text(f"---\ntitle: Linked\n---\n\n{SECRET}\n", encoding="utf-8")
+    (project / "briefings" / "linked").symlink_to(elsewhere)
+    run = publish(project, "build")
+    assert run.returncode == 1
+    assert "briefings/linked: not a folder of the project's briefings/" in run.stderr
+    assert (project / "build" / "pdf" / "good.en.pdf").is_file()
+    assert not leaked(project / "build")
+
+
+def test_a_language_file_linked_from_outside_is_refused(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_text(f"---\ntitle: Linked\n---\n\n{SECRET}\n", encoding="utf-8")
+    (project / "briefings" / "good" / "fr.md").symlink_to(outside)
+    run = publish(project, "build")
+    assert run.returncode == 1
+    assert "briefings/good/fr.md leads outside the project: refused" in run.stderr
+    assert (project / "build" / "pdf" / "good.en.pdf").is_file()
+    assert not leaked(project / "build")

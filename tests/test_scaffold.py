@@ -50,7 +50,7 @@ def test_new_refuses_an_existing_folder_a_bad_name_and_an_unknown_brand(
     assert cli.main(["new", "first"]) == 1
     assert "briefings/first already exists" in capsys.readouterr().err
     assert cli.main(["new", "Not A Slug"]) == 1
-    assert "lowercase letters, digits and hyphens" in capsys.readouterr().err
+    assert "lowercase letters, digits and single hyphens" in capsys.readouterr().err
     assert cli.main(["new", "second", "--brand", "half-of-sirya"]) == 1
     err = capsys.readouterr().err
     assert 'unknown brand "half-of-sirya"' in err and 'did you mean "half-of-syria"?' in err

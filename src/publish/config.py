@@ -7,6 +7,7 @@ place the package is installed. Every problem in the file is reported at once, w
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import tomllib
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .model import SourceLocation
+from .model import SourceLocation, shown
 
 CONFIG_NAME = "publish.toml"
 
@@ -63,11 +64,34 @@ class Project:
         return sorted(set(codes), key=self.language_rank)
 
     def relative(self, path: Path) -> Path:
-        """Return `path` relative to the project root when it is inside it, for messages."""
-        try:
-            return path.resolve().relative_to(self.root)
-        except ValueError:
-            return path
+        """Return `path` relative to the project root when it is inside it, for messages: as written
+        (a link is named, not what it leads to), else with every link resolved."""
+        for candidate in (Path(os.path.normpath(path.absolute())), path.resolve()):
+            if candidate.is_relative_to(self.root):
+                return candidate.relative_to(self.root)
+        return path
+
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+"""A briefing's folder name: it becomes part of every URL and file name of the briefing."""
+LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$")
+"""A language file's name: a BCP-47 code as written canonically (en, ar, fr, pt-BR, zh-Hant-TW)."""
+
+
+def slug_problem(name: str) -> str | None:
+    """Say why a folder name cannot name a briefing, or None when it can (`SLUG`)."""
+    if SLUG.match(name):
+        return None
+    return f'"{shown(name)}" cannot name a briefing folder: use lowercase letters, digits and single hyphens'
+
+
+def canonical_language(code: str) -> str:
+    """Return a language code's canonical spelling: `EN` → `en`, `pt-br` → `pt-BR`, `zh_hant` → `zh-Hant`."""
+    parts = code.replace("_", "-").split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        out.append(part.title() if len(part) == 4 else part.upper() if len(part) in (2, 3) and part.isalpha() else part)
+    return "-".join(out)
 
 
 def find_root(start: Path | None = None) -> Path:

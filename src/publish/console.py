@@ -28,7 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from .model import OutputFormat
+from .model import OutputFormat, shown
 from .progress import Delivered, Event, Output, Planned
 
 if TYPE_CHECKING:
@@ -162,14 +162,14 @@ class BuildReport:
         built = [o for o in self.planned if o in self.delivered and self.delivered[o].made]
         unchanged = [o for o in self.planned if o in self.delivered and not self.delivered[o].made]
         failed = [o for o in self.planned if o not in self.delivered]
-        shown = [*built, *failed] + (unchanged if self.verbosity >= Verbosity.VERBOSE else [])
-        if shown:
+        listed = [*built, *failed] + (unchanged if self.verbosity >= Verbosity.VERBOSE else [])
+        if listed:
             table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
             table.add_column("output", overflow="fold")
             table.add_column("briefing")
             table.add_column("lang")
             table.add_column("status")
-            for output in sorted(shown, key=self.planned.index):
+            for output in sorted(listed, key=self.planned.index):
                 delivered = self.delivered.get(output)
                 if delivered is None:
                     path, status = Path("briefings") / output.slug / f"{output.lang}.md", "[red]failed[/red]"
@@ -177,7 +177,7 @@ class BuildReport:
                     path, status = delivered.path, "[green]built[/green]"
                 else:
                     path, status = delivered.path, "[dim]unchanged[/dim]"
-                table.add_row(Text(self._display(path)), output.slug, output.lang, status)
+                table.add_row(*(Text(shown(v)) for v in (self._display(path), output.slug, output.lang)), status)
             self.console.print(table)
         seconds = time.monotonic() - self.started
         counts = [f"{len(built)} built", f"{len(unchanged)} unchanged"]

@@ -7,6 +7,7 @@ A briefing is a folder under `briefings/` holding `<lang>.md` files and an optio
 from __future__ import annotations
 
 import datetime
+import os
 import unicodedata
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -14,7 +15,18 @@ from pathlib import Path
 import yaml
 from babel import Locale, UnknownLocaleError
 
-from .config import Project, brand_problem, check_table, did_you_mean, key_line, read_toml
+from .config import (
+    LANGUAGE,
+    Project,
+    brand_problem,
+    canonical_language,
+    check_table,
+    did_you_mean,
+    key_line,
+    read_toml,
+    slug_problem,
+)
+from .confine import outside
 from .errors import ConfigError, PublishError, SourceError
 from .model import Meta, Source, SourceLocation
 
@@ -61,7 +73,7 @@ def discover(project: Project, paths: list[Path] | None = None) -> list[Path]:
     if paths:
         folders = []
         for path in paths:
-            folder = path.resolve()
+            folder = Path(os.path.normpath(path.absolute()))  # a link is checked, not followed, in load_briefing_config
             if folder.is_file():
                 folder = folder.parent
             if not folder.is_dir():
@@ -76,6 +88,15 @@ def discover(project: Project, paths: list[Path] | None = None) -> list[Path]:
 def language_of(path: Path, display: Path) -> str:
     """Return the language code named by a Markdown file's stem, if Babel knows it."""
     code = path.stem
+    if not LANGUAGE.match(code):
+        canonical = canonical_language(code)
+        raise SourceError(
+            f'"{path.name}" is not named after a language as written in BCP-47',
+            SourceLocation(display),
+            hint=f"rename it {canonical}.md"
+            if LANGUAGE.match(canonical)
+            else "name each language file after its BCP-47 code, e.g. en.md, ar.md, fr.md",
+        )
     try:
         Locale.parse(code.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
@@ -216,6 +237,12 @@ def key_lines(yaml_text: str) -> dict[str, int]:
 def load_source(path: Path, slug: str, project: Project) -> Source:
     """Read one language file into a Source."""
     display = project.relative(path)
+    if outside(path, project.root):
+        raise SourceError(
+            f"{display} leads outside the project: refused",
+            SourceLocation(display),
+            hint="a briefing's files live in its folder; replace the link with a copy of the file",
+        )
     lang = language_of(path, display)
     yaml_text, body, body_line = split_front_matter(read_text(path, display), display)
     meta = parse_meta(yaml_text, display)
@@ -226,7 +253,19 @@ _BRIEFING_KEYS = {"brand": str, "languages": list}
 
 
 def load_briefing_config(folder: Path, project: Project) -> dict[str, object]:
-    """Read and validate a briefing's optional briefing.toml."""
+    """Check a briefing folder's name and place, then read and validate its optional briefing.toml."""
+    if slug_problem(folder.name):
+        raise SourceError(
+            slug_problem(folder.name),
+            SourceLocation(project.relative(folder)),
+            hint="rename the folder, e.g. idlib-statement-2026",
+        )
+    if outside(folder, project.briefings_dir):
+        raise SourceError(
+            "not a folder of the project's briefings/ (a link, or elsewhere): refused",
+            SourceLocation(project.relative(folder)),
+            hint="briefings live in briefings/<slug>/; replace a link with the folder itself",
+        )
     path = folder / BRIEFING_CONFIG
     if not path.is_file():
         return {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +48,12 @@ class SourceLocation:
     """1-based line number, or None when the whole file is meant."""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else str(self.path)
+        return shown(f"{self.path}:{self.line}" if self.line else str(self.path))
+
+
+def shown(text: str) -> str:
+    """Return text for a message, with invisible and direction-changing characters (U+202E…) escaped."""
+    return "".join(c if c.isprintable() and unicodedata.category(c) != "Cf" else f"\\u{ord(c):04x}" for c in text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,17 +12,14 @@ key are in English, like the keys. Nothing is overwritten: an existing folder is
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Project, brand_folder
+from .config import LANGUAGE, Project, brand_folder, canonical_language, slug_problem
 from .errors import ConfigError
 from .i18n import Strings, language_name, locale_of
 from .load import BRIEFING_CONFIG
 from .render import load_layouts
-
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +36,8 @@ def new_briefing(
     project: Project, slug: str, langs: list[str] | tuple[str, ...] = (), brand: str | None = None
 ) -> NewBriefing:
     """Create briefings/<slug>/ with a language file per language (default: the project's)."""
-    if not SLUG.match(slug):
-        raise ConfigError(
-            f'"{slug}" cannot name a briefing folder',
-            hint="use lowercase letters, digits and hyphens, e.g. idlib-statement-2026",
-        )
+    if slug_problem(slug):
+        raise ConfigError(slug_problem(slug), hint="e.g. idlib-statement-2026")
     folder = project.briefings_dir / slug
     if folder.exists():
         raise ConfigError(
@@ -52,6 +46,10 @@ def new_briefing(
         )
     langs = list(dict.fromkeys(langs or project.languages))
     for lang in langs:
+        if not LANGUAGE.match(lang):
+            raise ConfigError(
+                f'"{lang}" is not a language code as BCP-47 writes it', hint=f"write {canonical_language(lang)}"
+            )
         try:
             locale_of(lang)
         except (ValueError, LookupError):
