@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,15 +13,13 @@ from publish import build
 from publish.errors import ConfigError
 from publish.model import OutputFormat
 
-from .conftest import ROOT, pdftotext, require_tool
+from .conftest import MakeProject, pdftotext, require_tool
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, make_project: MakeProject) -> Path:
     """A fresh project: the repository's layouts and fonts, one good briefing in two languages."""
-    shutil.copytree(ROOT / "layouts", tmp_path / "layouts")
-    shutil.copytree(ROOT / "fonts", tmp_path / "fonts")
-    (tmp_path / "publish.toml").write_text('[project]\ntitle = "Test"\n')
+    make_project(tmp_path)
     write(tmp_path, "good/en.md", "---\ntitle: Good briefing\n---\n\nAll is well.\n")
     write(tmp_path, "good/ar.md", "---\ntitle: إحاطة جيدة\n---\n\nكل شيء على ما يرام.\n")
     return tmp_path

@@ -18,7 +18,7 @@ import pytest
 
 from publish import pdftext
 
-from .conftest import BRIEFINGS, ROOT, require_tool
+from .conftest import BRIEFINGS, ROOT, MakeProject, require_tool
 from .fidelity import build_seeds, measure, source_paragraphs
 
 FIXTURES = ROOT / "tests" / "fixtures" / "fidelity"
@@ -73,13 +73,10 @@ def test_sources_are_the_blocks_test_typeset_reads() -> None:
 
 
 @pytest.fixture(scope="module")
-def fixture_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def fixture_pdfs(tmp_path_factory: pytest.TempPathFactory, make_project: MakeProject) -> dict[str, Path]:
     """Build the fixture briefings twice: as publish does, and with WeasyPrint's own text drawing."""
     require_extractors()
-    root = tmp_path_factory.mktemp("fidelity")
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    shutil.copytree(ROOT / "fonts", root / "fonts")
-    (root / "publish.toml").write_text('[project]\ntitle = "Fidelity"\n')
+    root = make_project(tmp_path_factory.mktemp("fidelity"), '[project]\ntitle = "Fidelity"\n')
     for kind in KINDS:
         (root / "briefings" / kind).mkdir(parents=True)
         shutil.copy(FIXTURES / f"{kind}.md", root / "briefings" / kind / "ar.md")

@@ -15,21 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, MakeProject
 
 SECRET = "PUBLISH-TEST-SECRET-7f3a"
 """Stands for a CI token: in the environment of every build these tests run."""
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, make_project: MakeProject) -> Path:
     """A project with the repository's layouts and fonts and one good briefing in English and Arabic."""
-    root = tmp_path / "project"
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    (root / "fonts").mkdir()
-    for font in (ROOT / "fonts").iterdir():  # linked: the fonts are only read
-        (root / "fonts" / font.name).hardlink_to(font) if font.is_file() else None
-    (root / "publish.toml").write_text('[project]\ntitle = "Test"\n')
+    root = make_project(tmp_path / "project")
     write(root, "good/en.md", "---\ntitle: Good briefing\n---\n\nAll is well.\n")
     write(root, "good/ar.md", "---\ntitle: إحاطة جيدة\n---\n\nكل شيء على ما يرام.\n")
     return root

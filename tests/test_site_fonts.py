@@ -13,8 +13,7 @@ from publish.direction import is_arabic
 from publish.load import load_briefing
 from publish.site.fonts import page_text, subset_font, unicode_range
 
-from .conftest import BRIEFINGS, LANGS, ROOT
-from .test_site import links_of, site_pages
+from .conftest import BRIEFINGS, LANGS, ROOT, links_of, site_pages
 
 _FACE = re.compile(r'@font-face \{\s*font-family: "([^"]+)";.*?src: url\("([^"]+)"\)', re.S)
 

@@ -23,7 +23,7 @@ import yaml
 from publish import __version__
 from publish.release import CHECKSUMS, SITE_ARCHIVE
 
-from .conftest import BRIEFINGS, LANGS, ROOT, require_tool
+from .conftest import BRIEFINGS, LANGS, ROOT, MakeProject, require_tool
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ACTION = ROOT / "action.yml"
@@ -254,14 +254,14 @@ def test_release_workflow_steps_run_from_a_fresh_clone(clone: Path, tmp_path: Pa
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_action_steps_install_publish_and_build_a_project(clone: Path, tmp_path: Path) -> None:
+def test_action_steps_install_publish_and_build_a_project(
+    clone: Path, tmp_path: Path, make_project: MakeProject
+) -> None:
     action = load(ACTION)
     assert action["runs"]["using"] == "composite"
     # Another organisation's repository of briefings: its own project, no publish source in it.
-    project = tmp_path / "their-briefings"
-    for name in ("layouts", "fonts", "briefings/idlib-statement-2020"):
-        shutil.copytree(clone / name, project / name)
-    shutil.copy2(clone / "publish.toml", project / "publish.toml")
+    project = make_project(tmp_path / "their-briefings", config=None)
+    shutil.copytree(clone / "briefings" / "idlib-statement-2020", project / "briefings" / "idlib-statement-2020")
     runner_temp = tmp_path / "runner-temp"
     seed_venv(runner_temp / "publish-venv")
     outputs = tmp_path / "github-output"
