@@ -86,6 +86,7 @@ def test_each_column_is_aligned_to_its_own_start_edge(pair_pdf: Path) -> None:
     # The type area, below the column titles; marks such as a shadda that poppler reports as
     # words of their own (issue 10) are not lines.
     words = [w for w in _words(pair_pdf) if 60 < w[3] < 770 and not all(unicodedata.category(c) == "Mn" for c in w[4])]
+    assert len({p for p, *_ in words}) >= 2, "the pair should fill more than one page"
     middle = WIDTH / 2
     rows: dict[tuple[int, int, str], list[tuple[float, float]]] = {}
     for page, x0, x1, y, _ in words:

@@ -375,7 +375,8 @@ def test_an_unknown_weasyprint_still_builds_every_pdf_with_one_warning(
     fake = tmp_path_factory.mktemp("fake-weasyprint")
     # Every process of the build (the workers too) starts with WeasyPrint claiming another version.
     (fake / "sitecustomize.py").write_text('import weasyprint\nweasyprint.__version__ = "99.0"\n')
-    env = {**os.environ, "PYTHONPATH": str(fake), "NO_COLOR": "1"}
+    path = os.pathsep.join(filter(None, [str(fake), os.environ.get("PYTHONPATH")]))  # publish's sources stay first
+    env = {**os.environ, "PYTHONPATH": path, "NO_COLOR": "1"}
     run = subprocess.run(
         [sys.executable, "-m", "publish", "build", "--format", "pdf", "--jobs", jobs],
         cwd=project,

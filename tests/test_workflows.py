@@ -91,13 +91,16 @@ def test_readme_example_workflow_passes_actionlint_and_zizmor(tmp_path: Path) ->
 
 
 def test_every_action_used_is_pinned_to_a_commit_with_its_version() -> None:
+    checked = 0
     for path in [*WORKFLOWS, ACTION]:
         for line in path.read_text(encoding="utf-8").splitlines():
             match = re.search(r"\buses:\s*(\S+)(.*)", line)
             if not match or match[1].startswith("./"):
                 continue
+            checked += 1
             assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", match[1]), f"{path.name}: {line.strip()}"
             assert re.fullmatch(r"\s*# v\d[\w.]*", match[2]), f"{path.name}: say which version: {line.strip()}"
+    assert checked >= 3, "the workflows' actions (checkout, setup-python, ...) were not found"
 
 
 def test_workflows_have_least_privilege() -> None:
