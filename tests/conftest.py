@@ -26,6 +26,16 @@ BRIEFINGS = ("we-exist-2020", "idlib-statement-2020", "syrien-nest-fait-2020")
 DIRS = {"en": "ltr", "fr": "ltr", "ar": "rtl"}
 
 
+SLOW_FIXTURES = frozenset({"built", "browser"})
+"""Tests that use these (the seed briefings built, Chromium) are marked slow without saying so."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build every briefing of the repository once; return the output folder."""

@@ -254,6 +254,7 @@ def test_strict_turns_warnings_into_failure(project: Path) -> None:
 
 
 @pytest.mark.parametrize("after", [1, 3, 6])
+@pytest.mark.slow
 def test_a_killed_build_leaves_only_complete_files(project: Path, after: int) -> None:
     """Kill the build once `after` PDFs exist, so it dies in the middle of the others."""
     import signal

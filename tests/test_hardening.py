@@ -206,6 +206,7 @@ def test_a_language_file_linked_to_dev_zero_is_refused(project: Path) -> None:
 # --- 16. a damaged build record -------------------------------------------------------------------
 
 
+@pytest.mark.slow  # six builds in a row
 def test_a_manifest_of_the_wrong_shape_is_treated_as_no_cache(project: Path) -> None:
     assert publish(project, "build", "--format", "html").returncode == 0
     manifest = project / "build" / ".cache" / "manifest.json"

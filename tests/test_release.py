@@ -51,6 +51,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return first, second
 
 
+@pytest.mark.slow
 def test_two_releases_are_byte_identical(releases: tuple[Path, Path]) -> None:
     first, second = releases
     assert (first / CHECKSUMS).read_text() == (second / CHECKSUMS).read_text()
@@ -58,6 +59,7 @@ def test_two_releases_are_byte_identical(releases: tuple[Path, Path]) -> None:
         assert path.read_bytes() == (second / path.name).read_bytes(), path.name
 
 
+@pytest.mark.slow
 def test_release_holds_every_pdf_the_site_and_their_checksums(releases: tuple[Path, Path]) -> None:
     dist = releases[0]
     pdfs = {f"{slug}.{lang}.pdf" for slug in BRIEFINGS for lang in LANGS}
@@ -74,12 +76,14 @@ def test_release_holds_every_pdf_the_site_and_their_checksums(releases: tuple[Pa
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_pdfs_are_dated_from_source_date_epoch(releases: tuple[Path, Path]) -> None:
     for name in ("we-exist-2020.ar.pdf", "idlib-statement-2020.fr.pdf"):
         info = PdfReader(releases[0] / name).metadata
         assert (info["/CreationDate"], info["/ModDate"]) == ("D:20231114221320Z", "D:20231114221320Z")
 
 
+@pytest.mark.slow
 def test_site_archive_is_sorted_dated_and_ownerless(releases: tuple[Path, Path]) -> None:
     data = (releases[0] / SITE_ARCHIVE).read_bytes()
     assert int.from_bytes(data[4:8], "little") == EPOCH  # the gzip header's own date
@@ -191,6 +195,7 @@ def _git(cwd: Path, *args: str, when: int = EPOCH) -> None:
     subprocess.run([require_tool("git"), *identity, *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
+@pytest.mark.slow
 def test_a_commit_released_twice_without_source_date_epoch_gives_the_same_bytes(
     tmp_path: Path, make_project: MakeProject
 ) -> None:
@@ -240,6 +245,7 @@ def test_a_commit_released_twice_without_source_date_epoch_gives_the_same_bytes(
             assert font["head"].modified - MAC_EPOCH_OFFSET < EPOCH - 3600 * 24, member.name
 
 
+@pytest.mark.slow
 def test_a_release_from_a_dirty_tree_warns_that_it_is_not_reproducible(
     tmp_path: Path, make_project: MakeProject
 ) -> None:

@@ -227,6 +227,7 @@ def run_step(script: str, cwd: Path, env: dict[str, str], tmp_path: Path, name: 
     return done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_release_workflow_steps_run_from_a_fresh_clone(clone: Path, tmp_path: Path) -> None:
     workflow = load(RELEASE)
     assert workflow["defaults"]["run"]["shell"] == "bash"
@@ -257,6 +258,7 @@ def test_release_workflow_steps_run_from_a_fresh_clone(clone: Path, tmp_path: Pa
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_action_steps_install_publish_and_build_a_project(
     clone: Path, tmp_path: Path, make_project: MakeProject
 ) -> None:
