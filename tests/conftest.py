@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository's own project built once per test session into a temp folder."""
+"""Shared fixtures and helpers: the repository's own project built once per test session into a temp
+folder, and small projects made from its layouts and fonts (copied once per session)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterable
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,17 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("PUBLISH_CACHE", tempfile.mkdtemp(prefix="publish-test-cache-"))
 LANGS = ("en", "ar", "fr")
 BRIEFINGS = ("we-exist-2020", "idlib-statement-2020", "syrien-nest-fait-2020")
+DIRS = {"en": "ltr", "fr": "ltr", "ar": "rtl"}
+
+
+SLOW_FIXTURES = frozenset({"built", "browser"})
+"""Tests that use these (the seed briefings built, Chromium) are marked slow without saying so."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +43,57 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = build(project_root=ROOT, out=out)
     assert result.ok, "\n".join(str(e) for e in result.errors)
     return out
+
+
+@pytest.fixture(scope="session")
+def project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's layouts/ and fonts/, copied once per session: what every small project starts from."""
+    root = tmp_path_factory.mktemp("template")
+    shutil.copytree(ROOT / "layouts", root / "layouts", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "fonts", root / "fonts")
+    return root
+
+
+MakeProject = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def make_project(project_template: Path) -> MakeProject:
+    """Return `make(root, config=..., layouts=None)`: a project in `root` with the repository's layouts and fonts.
+
+    `config` is the text of its publish.toml (None: the repository's own); `layouts` names the
+    brands to copy (None: all). Layouts are copied, tests edit them. The fonts are hard links to
+    the session's copy (a symlinked fonts/ would lead outside the project, which publish refuses):
+    a test may add files to its fonts/, never write into one of them.
+    """
+
+    def make(
+        root: Path, config: str | None = '[project]\ntitle = "Test"\n', layouts: Iterable[str] | None = None
+    ) -> Path:
+        names = sorted(p.name for p in (project_template / "layouts").iterdir()) if layouts is None else layouts
+        for name in names:
+            shutil.copytree(project_template / "layouts" / name, root / "layouts" / name)
+        (root / "fonts").mkdir(parents=True)
+        for font in sorted((project_template / "fonts").iterdir()):
+            try:
+                (root / "fonts" / font.name).hardlink_to(font)
+            except OSError:  # another file system
+                shutil.copy2(font, root / "fonts" / font.name)
+        if config is None:
+            shutil.copy2(ROOT / "publish.toml", root / "publish.toml")
+        else:
+            (root / "publish.toml").write_text(config, encoding="utf-8")
+        return root
+
+    return make
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    """Write a UTF-8 file at `root / name`, making its folders."""
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +152,38 @@ _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u2
 def squash(text: str) -> str:
     """Remove whitespace and hyphens, so text compares across line breaks and hyphenation."""
     return re.sub(r"[\s\-\u00ad\u2010\u2011]+", "", text)
+
+
+# --- the web site's pages -------------------------------------------------------------------
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.root: dict[str, str] = {}
+        self.links: list[dict[str, str]] = []
+        self.meta: dict[str, list[str]] = {}
+        self.images: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        data = {k: v or "" for k, v in attrs}
+        if tag == "html":
+            self.root = data
+        if tag in ("a", "link") and "href" in data:
+            self.links.append({"tag": tag, **data})
+        if tag == "meta" and ("property" in data or "name" in data):
+            self.meta.setdefault(data.get("property") or data["name"], []).append(data.get("content", ""))
+        if tag == "img":
+            self.images.append(data)
+
+
+def links_of(page: Path) -> _Links:
+    """Return a page's root attributes, its links (a and link), meta values and images."""
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def site_pages(site: Path) -> list[Path]:
+    """Return every HTML page of a built site."""
+    return sorted(site.rglob("*.html"))

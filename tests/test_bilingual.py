@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import unicodedata
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from publish.bilingual import order_columns
 from publish.pair import build_pair
 
-from .conftest import ROOT, pdftotext
+from .conftest import MakeProject, pdftotext
 
 MM = 72 / 25.4
 WIDTH = 595.28
@@ -21,11 +20,8 @@ AR = "يوثّق التحالف ما جرى في المنطقة ويتحدث م�
 
 
 @pytest.fixture(scope="module")
-def pair_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("pair")
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    shutil.copytree(ROOT / "fonts", root / "fonts")
-    (root / "publish.toml").write_text('[project]\ntitle = "T"\n')
+def pair_pdf(tmp_path_factory: pytest.TempPathFactory, make_project: MakeProject) -> Path:
+    root = make_project(tmp_path_factory.mktemp("pair"), '[project]\ntitle = "T"\n')
     folder = root / "briefings" / "s"
     folder.mkdir(parents=True)
     # Paragraphs of very different lengths, each marked §n in both languages.
@@ -90,6 +86,7 @@ def test_each_column_is_aligned_to_its_own_start_edge(pair_pdf: Path) -> None:
     # The type area, below the column titles; marks such as a shadda that poppler reports as
     # words of their own (issue 10) are not lines.
     words = [w for w in _words(pair_pdf) if 60 < w[3] < 770 and not all(unicodedata.category(c) == "Mn" for c in w[4])]
+    assert len({p for p, *_ in words}) >= 2, "the pair should fill more than one page"
     middle = WIDTH / 2
     rows: dict[tuple[int, int, str], list[tuple[float, float]]] = {}
     for page, x0, x1, y, _ in words:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from publish.errors import ConfigError
 from publish.model import OutputFormat
 from publish.render import load_layouts
 
-from .conftest import ROOT, pdftotext
+from .conftest import ROOT, MakeProject, pdftotext, write
 
 BASE_ACCENT = "rgb(179, 38, 30)"  # --color-accent of layouts/base/css/common.css
 NEW_ACCENT = "rgb(10, 110, 79)"
@@ -24,28 +23,16 @@ KICKER = "A test brand edition"
 BODY = "## A section\n\nSome text with [a link](https://example.org).\n\n## Another section\n\nMore text.\n"
 
 
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def new_project(root: Path) -> Path:
-    """A project with the repository's layouts and fonts and nothing else."""
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    shutil.copytree(ROOT / "fonts", root / "fonts")
-    write(root, "publish.toml", '[project]\ntitle = "Brands"\nlanguages = ["en"]\n')
-    return root
+CONFIG = '[project]\ntitle = "Brands"\nlanguages = ["en"]\n'
 
 
 # --- one CSS variable and one template ------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def branded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def branded(tmp_path_factory: pytest.TempPathFactory, make_project: MakeProject) -> Path:
     """The same briefing three times: in base, in a brand overriding one variable and one template, in we-exist."""
-    root = new_project(tmp_path_factory.mktemp("branded"))
+    root = make_project(tmp_path_factory.mktemp("branded"), CONFIG)
     write(root, "layouts/test-brand/css/common.css", f":root {{ --color-accent: {hex_of(NEW_ACCENT)}; }}\n")
     base_block = (ROOT / "layouts" / "base" / "templates" / "title-block.html.j2").read_text()
     template = base_block.replace("  <h1>", f'  <p class="kicker">{KICKER}</p>\n  <h1>', 1)
@@ -147,8 +134,8 @@ PROBLEMS = {
 
 
 @pytest.fixture
-def bad_brand(tmp_path: Path) -> Path:
-    root = new_project(tmp_path)
+def bad_brand(tmp_path: Path, make_project: MakeProject) -> Path:
+    root = make_project(tmp_path, CONFIG)
     write(root, "layouts/bad/brand.toml", BAD_BRAND)
     write(root, "briefings/b/en.md", "---\ntitle: Bad brand\nbrand: bad\n---\n\nText.\n")
     return root
@@ -175,8 +162,8 @@ def test_every_brand_problem_is_reported_at_once_and_the_build_exits_1(bad_brand
         assert message in run.stderr.splitlines()
 
 
-def test_project_config_names_an_unknown_default_brand(tmp_path: Path) -> None:
-    root = new_project(tmp_path)
+def test_project_config_names_an_unknown_default_brand(tmp_path: Path, make_project: MakeProject) -> None:
+    root = make_project(tmp_path, CONFIG)
     write(root, "publish.toml", '[project]\ntitle = "T"\ndefault_brand = "we-exsit"\n')
     with pytest.raises(ConfigError) as caught:
         load_project(root)
@@ -186,8 +173,8 @@ def test_project_config_names_an_unknown_default_brand(tmp_path: Path) -> None:
     )
 
 
-def test_a_brand_template_error_names_its_template_and_line(tmp_path: Path) -> None:
-    root = new_project(tmp_path)
+def test_a_brand_template_error_names_its_template_and_line(tmp_path: Path, make_project: MakeProject) -> None:
+    root = make_project(tmp_path, CONFIG)
     write(root, "layouts/broken/templates/title-block.html.j2", "<header>\n  <h1>{{ doc.title_html }</h1>\n</header>\n")
     write(root, "briefings/b/en.md", "---\ntitle: T\nbrand: broken\n---\n\nText.\n")
     result = build(project_root=root, formats=[OutputFormat.HTML])
@@ -195,8 +182,10 @@ def test_a_brand_template_error_names_its_template_and_line(tmp_path: Path) -> N
     assert str(result.errors[0]).startswith("layouts/broken/templates/title-block.html.j2:2: ")
 
 
-def test_a_ui_string_placeholder_without_value_names_template_line_and_fix(tmp_path: Path) -> None:
-    root = new_project(tmp_path)
+def test_a_ui_string_placeholder_without_value_names_template_line_and_fix(
+    tmp_path: Path, make_project: MakeProject
+) -> None:
+    root = make_project(tmp_path, CONFIG)
     write(
         root,
         "layouts/broken/templates/list.html.j2",
@@ -224,8 +213,10 @@ def test_a_ui_string_placeholder_without_value_names_template_line_and_fix(tmp_p
         ('msgtsr "Langue originale\u202f: %(language)s"', "invalid catalog entry"),
     ],
 )
-def test_a_broken_catalog_entry_names_the_po_file_and_line(tmp_path: Path, broken: str, message: str) -> None:
-    root = new_project(tmp_path)
+def test_a_broken_catalog_entry_names_the_po_file_and_line(
+    tmp_path: Path, make_project: MakeProject, broken: str, message: str
+) -> None:
+    root = make_project(tmp_path, CONFIG)
     catalog = root / "layouts" / "base" / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
     lines = catalog.read_text(encoding="utf-8").split("\n")
     at = lines.index('msgid "Original language: %(language)s"')
@@ -280,10 +271,10 @@ def test_brand_settings_make_one_stylesheet_arabic_faces_first() -> None:
     assert "@page { size: A5; }" in load_layouts(load_project(ROOT), "syrien-nest-fait").settings.css("print")
 
 
-def test_brand_faces_and_colours_from_brand_toml(tmp_path: Path) -> None:
+def test_brand_faces_and_colours_from_brand_toml(tmp_path: Path, make_project: MakeProject) -> None:
     from publish.site.theme import load_theme
 
-    root = new_project(tmp_path)
+    root = make_project(tmp_path, CONFIG)
     write(
         root,
         "layouts/own/brand.toml",

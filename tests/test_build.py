@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,15 +13,13 @@ from publish import build
 from publish.errors import ConfigError
 from publish.model import OutputFormat
 
-from .conftest import ROOT, pdftotext, require_tool
+from .conftest import MakeProject, pdftotext, require_tool
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, make_project: MakeProject) -> Path:
     """A fresh project: the repository's layouts and fonts, one good briefing in two languages."""
-    shutil.copytree(ROOT / "layouts", tmp_path / "layouts")
-    shutil.copytree(ROOT / "fonts", tmp_path / "fonts")
-    (tmp_path / "publish.toml").write_text('[project]\ntitle = "Test"\n')
+    make_project(tmp_path)
     write(tmp_path, "good/en.md", "---\ntitle: Good briefing\n---\n\nAll is well.\n")
     write(tmp_path, "good/ar.md", "---\ntitle: إحاطة جيدة\n---\n\nكل شيء على ما يرام.\n")
     return tmp_path
@@ -257,6 +254,7 @@ def test_strict_turns_warnings_into_failure(project: Path) -> None:
 
 
 @pytest.mark.parametrize("after", [1, 3, 6])
+@pytest.mark.slow
 def test_a_killed_build_leaves_only_complete_files(project: Path, after: int) -> None:
     """Kill the build once `after` PDFs exist, so it dies in the middle of the others."""
     import signal
@@ -378,7 +376,8 @@ def test_an_unknown_weasyprint_still_builds_every_pdf_with_one_warning(
     fake = tmp_path_factory.mktemp("fake-weasyprint")
     # Every process of the build (the workers too) starts with WeasyPrint claiming another version.
     (fake / "sitecustomize.py").write_text('import weasyprint\nweasyprint.__version__ = "99.0"\n')
-    env = {**os.environ, "PYTHONPATH": str(fake), "NO_COLOR": "1"}
+    path = os.pathsep.join(filter(None, [str(fake), os.environ.get("PYTHONPATH")]))  # publish's sources stay first
+    env = {**os.environ, "PYTHONPATH": path, "NO_COLOR": "1"}
     run = subprocess.run(
         [sys.executable, "-m", "publish", "build", "--format", "pdf", "--jobs", jobs],
         cwd=project,

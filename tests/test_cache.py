@@ -13,7 +13,7 @@ import pytest
 from publish import build, cache
 from publish.model import OutputFormat
 
-from .conftest import ROOT
+from .conftest import MakeProject
 
 HTML = [OutputFormat.HTML]
 
@@ -25,14 +25,12 @@ def png(path: Path, colour: str) -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, make_project: MakeProject) -> Path:
     """Two briefings: one of the base brand in English and Arabic (an image, signatories), one of its own brand."""
-    shutil.copytree(ROOT / "layouts" / "base", tmp_path / "layouts" / "base")
+    make_project(tmp_path, layouts=["base"])
     (tmp_path / "layouts" / "other" / "css").mkdir(parents=True)
     (tmp_path / "layouts" / "other" / "brand.toml").write_text('name = "Other"\n')
     (tmp_path / "layouts" / "other" / "css" / "common.css").write_text(":root { --color-accent: #123456; }\n")
-    shutil.copytree(ROOT / "fonts", tmp_path / "fonts")
-    (tmp_path / "publish.toml").write_text('[project]\ntitle = "Test"\n')
     one = tmp_path / "briefings" / "one"
     (one / "images").mkdir(parents=True)
     png(one / "images" / "dot.png", "red")
@@ -211,7 +209,7 @@ def test_the_manifest_names_inputs_by_kind(project: Path) -> None:
     assert "file:briefings/one/ar.md" not in inputs
 
 
-def test_an_input_edited_during_the_build_is_not_cached_as_built(tmp_path: Path) -> None:
+def test_an_input_edited_during_the_build_is_not_cached_as_built(tmp_path: Path, make_project: MakeProject) -> None:
     """The output may hold the text from before the edit: the next build must make it again."""
     import os
     import time as clock
@@ -219,9 +217,7 @@ def test_an_input_edited_during_the_build_is_not_cached_as_built(tmp_path: Path)
     from publish import build as run_build
     from publish.model import OutputFormat
 
-    shutil.copytree(ROOT / "layouts", tmp_path / "layouts")
-    shutil.copytree(ROOT / "fonts", tmp_path / "fonts")
-    (tmp_path / "publish.toml").write_text('[project]\ntitle = "T"\ndefault_brand = "base"\n')
+    make_project(tmp_path, '[project]\ntitle = "T"\ndefault_brand = "base"\n')
     source = tmp_path / "briefings" / "b" / "en.md"
     source.parent.mkdir(parents=True)
     source.write_text("---\ntitle: One\n---\n\nFirst text.\n")

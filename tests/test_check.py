@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from publish import build
 from publish.build import lint
 
-from .conftest import ROOT
+from .conftest import ROOT, MakeProject
 
 ORIGINAL = """---
 title: Report
@@ -54,10 +53,8 @@ Texte avec [un lien](https://x.org).
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "layouts", tmp_path / "layouts")
-    shutil.copytree(ROOT / "fonts", tmp_path / "fonts")
-    (tmp_path / "publish.toml").write_text('[project]\ntitle = "T"\n')
+def project(tmp_path: Path, make_project: MakeProject) -> Path:
+    make_project(tmp_path, '[project]\ntitle = "T"\n')
     folder = tmp_path / "briefings" / "r"
     folder.mkdir(parents=True)
     (folder / "en.md").write_text(ORIGINAL)

@@ -14,15 +14,15 @@ from publish.console import BuildReport, Verbosity
 from publish.model import OutputFormat
 from publish.progress import Delivered, Output, Planned
 
-from .test_brands import new_project, write
+from .conftest import MakeProject, write
 
 
 def publish(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "publish", *args], cwd=root, capture_output=True, text=True)
 
 
-def test_build_summary_off_a_terminal_is_plain_text(tmp_path: Path) -> None:
-    root = new_project(tmp_path)
+def test_build_summary_off_a_terminal_is_plain_text(tmp_path: Path, make_project: MakeProject) -> None:
+    root = make_project(tmp_path, '[project]\ntitle = "Brands"\nlanguages = ["en"]\n')
     write(root, "briefings/one/en.md", "---\ntitle: One\n---\n\nText.\n")
     write(root, "briefings/two/en.md", "---\ntitle: [broken\n---\n\nText.\n")
     first = publish(root, "build", "--format", "html")

@@ -18,7 +18,7 @@ import pytest
 
 from publish import pdftext
 
-from .conftest import BRIEFINGS, ROOT, require_tool
+from .conftest import BRIEFINGS, ROOT, MakeProject, require_tool
 from .fidelity import build_seeds, measure, source_paragraphs
 
 FIXTURES = ROOT / "tests" / "fixtures" / "fidelity"
@@ -66,20 +66,54 @@ def test_seed_paragraphs_come_back(seed_scores: dict, lang: str, extractor: str)
     assert score.share >= FLOORS[lang, extractor], f"{score.exact}/{score.total} back, not back:\n{failed}"
 
 
-def test_sources_are_the_blocks_test_typeset_reads() -> None:
-    from .test_typeset import body_blocks
+READER_SOURCE = """---
+title: عنوان
+---
 
-    assert source_paragraphs("we-exist-2020", "ar") == body_blocks("we-exist-2020", "ar")[1]
+## القسم الأول
+
+فقرة *أولى* مع [رابط](https://example.org) و**خط عريض**.
+
+- بند أول
+- بند ثانٍ
+
+1. عنصر
+
+   فقرة داخل عنصر
+
+| الاسم | المدينة |
+|---|---|
+| أمل | إدلب |
+
+> اقتباس
+"""
+
+
+def test_source_paragraphs_are_the_text_of_each_block(tmp_path: Path, make_project: MakeProject) -> None:
+    """What every figure here is measured against: one entry per heading, paragraph, item and cell, markup gone."""
+    root = make_project(tmp_path)
+    (root / "briefings" / "k").mkdir(parents=True)
+    (root / "briefings" / "k" / "ar.md").write_text(READER_SOURCE, encoding="utf-8")
+    assert source_paragraphs("k", "ar", root=root) == [
+        "القسم الأول",
+        "فقرة أولى مع رابط وخط عريض.",
+        "بند أول",
+        "بند ثانٍ",
+        "عنصر",
+        "فقرة داخل عنصر",  # a paragraph inside an item: once, not also inside its item's text
+        "الاسم",
+        "المدينة",
+        "أمل",
+        "إدلب",
+        "اقتباس",
+    ]
 
 
 @pytest.fixture(scope="module")
-def fixture_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def fixture_pdfs(tmp_path_factory: pytest.TempPathFactory, make_project: MakeProject) -> dict[str, Path]:
     """Build the fixture briefings twice: as publish does, and with WeasyPrint's own text drawing."""
     require_extractors()
-    root = tmp_path_factory.mktemp("fidelity")
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    shutil.copytree(ROOT / "fonts", root / "fonts")
-    (root / "publish.toml").write_text('[project]\ntitle = "Fidelity"\n')
+    root = make_project(tmp_path_factory.mktemp("fidelity"), '[project]\ntitle = "Fidelity"\n')
     for kind in KINDS:
         (root / "briefings" / kind).mkdir(parents=True)
         shutil.copy(FIXTURES / f"{kind}.md", root / "briefings" / kind / "ar.md")

@@ -15,21 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, MakeProject
 
 SECRET = "PUBLISH-TEST-SECRET-7f3a"
 """Stands for a CI token: in the environment of every build these tests run."""
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, make_project: MakeProject) -> Path:
     """A project with the repository's layouts and fonts and one good briefing in English and Arabic."""
-    root = tmp_path / "project"
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    (root / "fonts").mkdir()
-    for font in (ROOT / "fonts").iterdir():  # linked: the fonts are only read
-        (root / "fonts" / font.name).hardlink_to(font) if font.is_file() else None
-    (root / "publish.toml").write_text('[project]\ntitle = "Test"\n')
+    root = make_project(tmp_path / "project")
     write(root, "good/en.md", "---\ntitle: Good briefing\n---\n\nAll is well.\n")
     write(root, "good/ar.md", "---\ntitle: إحاطة جيدة\n---\n\nكل شيء على ما يرام.\n")
     return root
@@ -218,6 +213,7 @@ def test_a_language_file_that_never_ends_is_refused(project: Path, kind: str) ->
 # --- 16. a damaged build record -------------------------------------------------------------------
 
 
+@pytest.mark.slow  # six builds in a row
 def test_a_manifest_of_the_wrong_shape_is_treated_as_no_cache(project: Path) -> None:
     assert publish(project, "build", "--format", "html").returncode == 0
     manifest = project / "build" / ".cache" / "manifest.json"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,14 +12,12 @@ from PIL import Image
 from publish import build
 from publish.model import OutputFormat
 
-from .conftest import ROOT, pdftotext, require_tool
+from .conftest import MakeProject, pdftotext, require_tool
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "layouts", tmp_path / "layouts")
-    shutil.copytree(ROOT / "fonts", tmp_path / "fonts")
-    (tmp_path / "publish.toml").write_text('[project]\ntitle = "Test"\n')
+def project(tmp_path: Path, make_project: MakeProject) -> Path:
+    make_project(tmp_path)
     folder = tmp_path / "briefings" / "fest"
     (folder / "images").mkdir(parents=True)
     Image.new("RGB", (4000, 3000), (180, 60, 40)).save(folder / "images" / "dance.jpg", quality=95)

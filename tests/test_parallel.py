@@ -12,16 +12,14 @@ from publish import build
 from publish.model import Direction, OutputFormat, RenderedPage
 from publish.workers import TypesetJob, TypesetterSettings, Typesetting, default_jobs, typeset_job
 
-from .conftest import ROOT
+from .conftest import ROOT, MakeProject
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_project: MakeProject) -> Path:
     """Three short documents in three languages, dated by SOURCE_DATE_EPOCH."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1607472000")
-    shutil.copytree(ROOT / "layouts" / "base", tmp_path / "layouts" / "base")
-    shutil.copytree(ROOT / "fonts", tmp_path / "fonts")
-    (tmp_path / "publish.toml").write_text('[project]\ntitle = "Test"\n')
+    make_project(tmp_path, layouts=["base"])
     folder = tmp_path / "briefings" / "note"
     folder.mkdir(parents=True)
     (folder / "en.md").write_text("---\ntitle: A note\n---\n\n## One\n\nAll is well.\n\n- a\n- b\n")

@@ -144,6 +144,7 @@ def test_any_front_matter_is_data_or_a_located_error(text: str) -> None:
     assert body_line >= 3
 
 
+@pytest.mark.slow  # a hundred pages rendered
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(title=TEXT.filter(lambda t: t.strip()), body=TEXT, lang=st.sampled_from(["en", "ar", "fr"]))
 def test_templates_escape_every_front_matter_value(title: str, body: str, lang: str) -> None:

@@ -21,7 +21,7 @@ from publish.errors import ConfigError
 from publish.release import CHECKSUMS, SITE_ARCHIVE, archive, release
 from publish.sourcedate import source_date
 
-from .conftest import BRIEFINGS, LANGS, ROOT, require_tool
+from .conftest import BRIEFINGS, LANGS, ROOT, MakeProject, require_tool
 
 EPOCH = 1700000000  # 2023-11-14 22:13:20 UTC
 MAC_EPOCH_OFFSET = 2082844800
@@ -51,6 +51,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return first, second
 
 
+@pytest.mark.slow
 def test_two_releases_are_byte_identical(releases: tuple[Path, Path]) -> None:
     first, second = releases
     assert (first / CHECKSUMS).read_text() == (second / CHECKSUMS).read_text()
@@ -58,6 +59,7 @@ def test_two_releases_are_byte_identical(releases: tuple[Path, Path]) -> None:
         assert path.read_bytes() == (second / path.name).read_bytes(), path.name
 
 
+@pytest.mark.slow
 def test_release_holds_every_pdf_the_site_and_their_checksums(releases: tuple[Path, Path]) -> None:
     dist = releases[0]
     pdfs = {f"{slug}.{lang}.pdf" for slug in BRIEFINGS for lang in LANGS}
@@ -74,12 +76,14 @@ def test_release_holds_every_pdf_the_site_and_their_checksums(releases: tuple[Pa
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_pdfs_are_dated_from_source_date_epoch(releases: tuple[Path, Path]) -> None:
     for name in ("we-exist-2020.ar.pdf", "idlib-statement-2020.fr.pdf"):
         info = PdfReader(releases[0] / name).metadata
         assert (info["/CreationDate"], info["/ModDate"]) == ("D:20231114221320Z", "D:20231114221320Z")
 
 
+@pytest.mark.slow
 def test_site_archive_is_sorted_dated_and_ownerless(releases: tuple[Path, Path]) -> None:
     data = (releases[0] / SITE_ARCHIVE).read_bytes()
     assert int.from_bytes(data[4:8], "little") == EPOCH  # the gzip header's own date
@@ -107,11 +111,9 @@ def test_archive_ignores_file_times(tmp_path: Path) -> None:
 
 
 def test_failed_briefing_fails_the_release_after_releasing_the_others(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shutil.copytree(ROOT / "layouts", tmp_path / "layouts")
-    shutil.copytree(ROOT / "fonts", tmp_path / "fonts")
-    (tmp_path / "publish.toml").write_text('[project]\ntitle = "Test"\n')
+    make_project(tmp_path)
     for name, text in {
         "good/en.md": "---\ntitle: Good briefing\n---\n\nAll is well.\n",
         "good/ar.md": "---\ntitle: إحاطة جيدة\n---\n\nكل شيء على ما يرام.\n",
@@ -193,12 +195,13 @@ def _git(cwd: Path, *args: str, when: int = EPOCH) -> None:
     subprocess.run([require_tool("git"), *identity, *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
-def test_a_commit_released_twice_without_source_date_epoch_gives_the_same_bytes(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_a_commit_released_twice_without_source_date_epoch_gives_the_same_bytes(
+    tmp_path: Path, make_project: MakeProject
+) -> None:
     """Dated by git alone, two releases of a fresh clone match to the byte: PDFs, fonts, archive, sums."""
-    origin = tmp_path / "origin"
-    for name in ("layouts", "fonts", "briefings/idlib-statement-2020"):
-        shutil.copytree(ROOT / name, origin / name)
-    shutil.copy2(ROOT / "publish.toml", origin / "publish.toml")
+    origin = make_project(tmp_path / "origin", config=None)
+    shutil.copytree(ROOT / "briefings" / "idlib-statement-2020", origin / "briefings" / "idlib-statement-2020")
     (origin / ".gitignore").write_text("/build/\n/dist/\n")
     _git(origin, "init", "-q")
     _git(origin, "add", ".")
@@ -242,11 +245,11 @@ def test_a_commit_released_twice_without_source_date_epoch_gives_the_same_bytes(
             assert font["head"].modified - MAC_EPOCH_OFFSET < EPOCH - 3600 * 24, member.name
 
 
-def test_a_release_from_a_dirty_tree_warns_that_it_is_not_reproducible(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    for name in ("layouts", "fonts"):
-        shutil.copytree(ROOT / name, project / name)
-    shutil.copy2(ROOT / "publish.toml", project / "publish.toml")
+@pytest.mark.slow
+def test_a_release_from_a_dirty_tree_warns_that_it_is_not_reproducible(
+    tmp_path: Path, make_project: MakeProject
+) -> None:
+    project = make_project(tmp_path / "project", config=None)
     (project / "briefings" / "note").mkdir(parents=True)
     (project / "briefings" / "note" / "en.md").write_text("---\ntitle: Note\n---\n\nText.\n")
     _git(project, "init", "-q")

@@ -8,13 +8,13 @@ import pytest
 
 from publish import build, cli
 
-from .conftest import pdftotext
-from .test_brands import new_project, write
+from .conftest import MakeProject, pdftotext
 
 
-def test_new_briefing_builds_at_once_in_every_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = new_project(tmp_path)
-    write(root, "publish.toml", '[project]\ntitle = "T"\nlanguages = ["en", "ar", "fr"]\n')
+def test_new_briefing_builds_at_once_in_every_language(
+    tmp_path: Path, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, '[project]\ntitle = "T"\nlanguages = ["en", "ar", "fr"]\n')
     monkeypatch.chdir(root)
     assert (
         cli.main(
@@ -42,9 +42,9 @@ def test_new_briefing_builds_at_once_in_every_language(tmp_path: Path, monkeypat
 
 
 def test_new_refuses_an_existing_folder_a_bad_name_and_an_unknown_brand(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+    tmp_path: Path, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    root = new_project(tmp_path)
+    root = make_project(tmp_path, '[project]\ntitle = "Brands"\nlanguages = ["en"]\n')
     monkeypatch.chdir(root)
     assert cli.main(["new", "first"]) == 0
     assert cli.main(["new", "first"]) == 1

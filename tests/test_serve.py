@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import pdftotext
-from .test_brands import new_project, write
+from .conftest import MakeProject, pdftotext, write
 
 WAIT = 20_000
 """Milliseconds to wait for a reload, an overlay or a colour: each takes well under a second."""
@@ -25,9 +24,9 @@ FIRST = "---\ntitle: Live preview\n---\n\n## First section\n\nThe first words.\n
 
 
 @pytest.fixture
-def served(tmp_path: Path):
+def served(tmp_path: Path, make_project: MakeProject):
     """A small project being served: one briefing in a brand of its own. Yields (root, page URL)."""
-    root = new_project(tmp_path)
+    root = make_project(tmp_path, '[project]\ntitle = "Brands"\nlanguages = ["en"]\n')
     write(root, "layouts/live/css/common.css", ":root { --color-accent: #0a6e4f; }\n")
     write(root, "briefings/live/briefing.toml", 'brand = "live"\n')
     write(root, "briefings/live/en.md", FIRST)

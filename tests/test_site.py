@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import shutil
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,40 +13,9 @@ from publish import build
 from publish.errors import ConfigError
 from publish.model import OutputFormat
 
-from .conftest import BRIEFINGS, LANGS, ROOT
+from .conftest import BRIEFINGS, DIRS, LANGS, ROOT, MakeProject, links_of, site_pages
 
-DIRS = {"en": "ltr", "fr": "ltr", "ar": "rtl"}
 NAMES = {"en": "English", "ar": "العربية", "fr": "Français"}
-
-
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.root: dict[str, str] = {}
-        self.links: list[dict[str, str]] = []
-        self.meta: dict[str, list[str]] = {}
-        self.images: list[dict[str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        data = {k: v or "" for k, v in attrs}
-        if tag == "html":
-            self.root = data
-        if tag in ("a", "link") and "href" in data:
-            self.links.append({"tag": tag, **data})
-        if tag == "meta" and ("property" in data or "name" in data):
-            self.meta.setdefault(data.get("property") or data["name"], []).append(data.get("content", ""))
-        if tag == "img":
-            self.images.append(data)
-
-
-def links_of(page: Path) -> _Links:
-    parser = _Links()
-    parser.feed(page.read_text(encoding="utf-8"))
-    return parser
-
-
-def site_pages(site: Path) -> list[Path]:
-    return sorted(site.rglob("*.html"))
 
 
 def test_output_contract(built: Path) -> None:
@@ -210,13 +177,11 @@ def test_arabic_runs_are_isolated_in_the_page(built: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def small(tmp_path_factory: pytest.TempPathFactory, make_project: MakeProject) -> Path:
     """A project with "both" in English and Arabic, "english-only" in English, and a base URL."""
-    root = tmp_path_factory.mktemp("small")
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    shutil.copytree(ROOT / "fonts", root / "fonts")
-    (root / "publish.toml").write_text(
-        '[project]\ntitle = "Small"\nlanguages = ["en", "ar"]\nbase_url = "https://example.org/briefings"\n'
+    root = make_project(
+        tmp_path_factory.mktemp("small"),
+        '[project]\ntitle = "Small"\nlanguages = ["en", "ar"]\nbase_url = "https://example.org/briefings"\n',
     )
     for name, text in {
         "both/en.md": "---\ntitle: Both\nsummary: In two languages.\n---\n\nHello.\n",

@@ -13,8 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from .conftest import BRIEFINGS, LANGS, ROOT
-from .test_site import DIRS, links_of
+from .conftest import BRIEFINGS, DIRS, LANGS, ROOT, MakeProject, links_of
 
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (320, 1280)
@@ -178,16 +177,11 @@ MIRRORED = {
 
 
 @pytest.fixture(scope="module")
-def mirrored(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import shutil
-
+def mirrored(tmp_path_factory: pytest.TempPathFactory, make_project: MakeProject) -> Path:
     from publish import build
     from publish.model import OutputFormat
 
-    root = tmp_path_factory.mktemp("mirrored")
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    shutil.copytree(ROOT / "fonts", root / "fonts")
-    (root / "publish.toml").write_text('[project]\ntitle = "Layout"\nlanguages = ["en", "ar"]\n')
+    root = make_project(tmp_path_factory.mktemp("mirrored"), '[project]\ntitle = "Layout"\nlanguages = ["en", "ar"]\n')
     for lang, text in MIRRORED.items():
         path = root / "briefings" / "layout" / f"{lang}.md"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -11,10 +12,9 @@ from fontTools.ttLib import TTFont
 from publish.config import load_project
 from publish.direction import is_arabic
 from publish.load import load_briefing
-from publish.site.fonts import page_text, subset_font, unicode_range
+from publish.site.fonts import subset_font, unicode_range
 
-from .conftest import BRIEFINGS, LANGS, ROOT
-from .test_site import links_of, site_pages
+from .conftest import BRIEFINGS, LANGS, ROOT, links_of, site_pages
 
 _FACE = re.compile(r'@font-face \{\s*font-family: "([^"]+)";.*?src: url\("([^"]+)"\)', re.S)
 
@@ -28,27 +28,60 @@ def original(subset: Path) -> Path:
     return ROOT / "fonts" / f"{subset.name.split('.')[0]}.ttf"
 
 
-def cmap(path: Path) -> set[int]:
-    return set(TTFont(path).getBestCmap())
+@functools.cache
+def cmap(path: Path) -> frozenset[int]:
+    """Return the code points a font file maps to glyphs."""
+    return frozenset(TTFont(path).getBestCmap())
 
 
-@pytest.fixture(scope="module")
-def cmaps() -> dict[Path, set[int]]:
-    return {}
+# The text a reader's browser shows: every text node of the body but scripts and styles, the
+# images' alt texts, and the strings stylesheets add before and after elements. Read by Chromium
+# from the page and its styles, not by publish's own reader (publish.site.fonts.page_text), so a
+# character that reader misses is missed by the subsets and found here.
+SHOWN_TEXT = r"""() => {
+  const parts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.closest('script, style, template')) parts.push(node.data);
+  }
+  for (const element of document.body.querySelectorAll('*')) {
+    if (element.alt) parts.push(element.alt);
+    for (const pseudo of ['::before', '::after']) {
+      for (const match of getComputedStyle(element, pseudo).content.matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
+        parts.push(match[1]);
+      }
+    }
+  }
+  return parts.join('');
+}"""
 
 
-def test_every_character_of_every_page_is_in_the_subsets_it_loads(built: Path, cmaps: dict[Path, set[int]]) -> None:
+def test_every_character_of_every_page_is_in_the_subsets_it_loads(built: Path, browser) -> None:
     site = built / "site"
-    for page in site_pages(site):
+    context = browser.new_context()
+    page_in_browser = context.new_page()
+    try:
+        shown_by_page = {}
+        for page in site_pages(site):
+            page_in_browser.goto(page.as_uri())
+            shown_by_page[page] = page_in_browser.evaluate(SHOWN_TEXT)
+    finally:
+        context.close()
+    # It reads what the page shows: a briefing's title, the arrow its stylesheet puts before the PDF link.
+    assert "Narrative report 2020" in shown_by_page[site / "en" / "we-exist-2020" / "index.html"]
+    assert "↓" in shown_by_page[site / "en" / "we-exist-2020" / "index.html"]
+    for page, shown_text in shown_by_page.items():
         sheets = [page.parent / link["href"] for link in links_of(page).links if "/fonts/" in link.get("href", "")]
         assert sheets, f"{page} loads no fonts"
-        text = {ord(c) for c in page_text(page.read_text(encoding="utf-8")) if not c.isspace()}
-        served: dict[Path, set[int]] = {}
+        text = {ord(c) for c in shown_text if not c.isspace()}
+        served: dict[Path, frozenset[int]] = {}
         for sheet in sheets:
-            for subset in font_files(sheet.resolve()):
-                served[subset] = cmaps.setdefault(subset, cmap(subset))
+            subsets = font_files(sheet.resolve())
+            assert subsets, f"{sheet} names no font file"
+            for subset in subsets:
+                served[subset] = cmap(subset)
         for subset, kept in served.items():
-            full = cmaps.setdefault(original(subset), cmap(original(subset)))
+            full = cmap(original(subset))
             # A character the full font has must be in its subset when the page shows it; the
             # language-names subsets serve only the Arabic letters of "العربية" on pages without Arabic.
             shown = text & full
@@ -131,10 +164,12 @@ def test_unicode_range_joins_consecutive_code_points() -> None:
 
 
 def test_briefings_are_all_served(built: Path) -> None:
-    # Guard against a stale subset: every page's font stylesheet exists.
+    # Guard against a stale subset: every font stylesheet a page links, and every file it names, exists.
     for lang in LANGS:
         for slug in BRIEFINGS:
             page = built / "site" / lang / slug / "index.html"
             for link in links_of(page).links:
                 if "/fonts/" in link["href"]:
-                    assert (page.parent / link["href"]).is_file()
+                    sheet = page.parent / link["href"]
+                    assert sheet.is_file(), sheet
+                    assert all(subset.is_file() for subset in font_files(sheet)), sheet

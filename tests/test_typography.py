@@ -7,7 +7,6 @@ several pages, with footnotes; the Arabic text uses a brand that asks for Arabic
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pypdf
@@ -16,7 +15,7 @@ import pytest
 from publish import build
 from publish.model import OutputFormat
 
-from .conftest import ROOT, pdftotext
+from .conftest import MakeProject, pdftotext
 
 MM = 72 / 25.4
 A4_WIDTH = 595.28
@@ -63,13 +62,10 @@ def _briefing(lang: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("typography")
-    shutil.copytree(ROOT / "layouts", root / "layouts", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "fonts", root / "fonts")
+def report(tmp_path_factory: pytest.TempPathFactory, make_project: MakeProject) -> Path:
+    root = make_project(tmp_path_factory.mktemp("typography"))
     (root / "layouts" / "indic").mkdir(exist_ok=True)
     (root / "layouts" / "indic" / "brand.toml").write_text('name = "Indic"\ndigits = "arab"\n')
-    (root / "publish.toml").write_text('[project]\ntitle = "Test"\n')
     folder = root / "briefings" / "report"
     folder.mkdir(parents=True)
     for lang in SECTIONS:
