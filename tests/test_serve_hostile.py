@@ -8,12 +8,8 @@ closed while a file was being sent printed a traceback.
 from __future__ import annotations
 
 import http.client
-import queue
 import socket
 import struct
-import subprocess
-import sys
-import threading
 import time
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -23,6 +19,7 @@ import pytest
 from publish.preview_server import host_allowed
 
 from .test_brands import new_project, write
+from .test_serve import serving
 
 
 @pytest.fixture(scope="module")
@@ -32,31 +29,8 @@ def served(tmp_path_factory: pytest.TempPathFactory):
     root = new_project(tmp_path)
     write(root, "briefings/live/en.md", "---\ntitle: Live\n---\n\nA draft nobody else may read.\n")
     log = tmp_path / "serve.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "publish", "--verbose", "serve", "briefings/live", "--port", "0", "--no-pdf"],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=log.open("w"),
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
-    try:
-        try:
-            line = lines.get(timeout=60)
-        except queue.Empty:
-            pytest.fail("publish serve printed no address within a minute")
-        assert line.startswith("Serving http://127.0.0.1:"), line
-        yield SimpleNamespace(root=root, port=urlsplit(line.split()[1]).port, log=log)
-    finally:
-        print(log.read_text())
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            pytest.fail("publish serve did not stop on SIGTERM")
-    assert process.returncode == 0
+    with serving(root, log, "briefings/live", "--no-pdf") as url:
+        yield SimpleNamespace(root=root, port=urlsplit(url).port, log=log)
 
 
 def get(port: int, path: str, host: str | None = "127.0.0.1:{port}") -> tuple[int, dict[str, str], bytes]:
