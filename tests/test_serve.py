@@ -3,12 +3,14 @@ naming file and line, fixing it recovers, a brand's colour changes live, the PDF
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,11 +32,21 @@ def served(tmp_path: Path, make_project: MakeProject):
     write(root, "layouts/live/css/common.css", ":root { --color-accent: #0a6e4f; }\n")
     write(root, "briefings/live/briefing.toml", 'brand = "live"\n')
     write(root, "briefings/live/en.md", FIRST)
+    with serving(root, tmp_path / "serve.log", "briefings/live") as url:
+        yield root, url
+
+
+@contextlib.contextmanager
+def serving(root: Path, log: Path, *args: str) -> Iterator[str]:
+    """Run `publish --verbose serve ARGS --port 0` in `root`, its stderr into `log`; yield the page URL.
+
+    On leaving, stop it with SIGTERM and check that it stopped cleanly.
+    """
     process = subprocess.Popen(
-        [sys.executable, "-m", "publish", "--verbose", "serve", "briefings/live", "--port", "0"],
+        [sys.executable, "-m", "publish", "--verbose", "serve", *args, "--port", "0"],
         cwd=root,
         stdout=subprocess.PIPE,
-        stderr=(tmp_path / "serve.log").open("w"),
+        stderr=log.open("w"),
         text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
@@ -45,10 +57,10 @@ def served(tmp_path: Path, make_project: MakeProject):
         except queue.Empty:
             pytest.fail("publish serve printed no address within a minute")
         assert line.startswith("Serving http://127.0.0.1:"), line
-        yield root, line.split()[1]
+        yield line.split()[1]
     finally:
         # What the server said (pytest shows it when the test fails).
-        print((tmp_path / "serve.log").read_text())
+        print(log.read_text())
         process.terminate()
         try:
             process.wait(15)

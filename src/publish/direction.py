@@ -86,6 +86,7 @@ def mark_directions(state: StateCore) -> None:
     # List items keep their list's direction, so markers stay on one side and numbers in one
     # column; a Latin name in an Arabic list is isolated inside its item instead.
     in_list = 0
+    inline_after = _next_inline(tokens)
     for index, token in enumerate(tokens):
         if token.nesting == -1:
             if len(stack) > 1:
@@ -97,7 +98,7 @@ def mark_directions(state: StateCore) -> None:
         if token.type == "list_item_open":
             in_list += 1
         if token.nesting == 1:
-            own = _own_direction(tokens, index, token, content_decides=not in_list)
+            own = _own_direction(token, inline_after[index], content_decides=not in_list)
             if own is not None and own is not context:
                 token.attrSet("dir", own.value)
             stack.append(own or context)
@@ -105,18 +106,29 @@ def mark_directions(state: StateCore) -> None:
             token.children = isolate_runs(token.children, context)
 
 
-def _own_direction(tokens: list[Token], index: int, token: Token, content_decides: bool) -> Direction | None:
-    """Decide a block's direction from its dir or lang attribute, else (if allowed) from its text."""
+def _next_inline(tokens: list[Token]) -> list[Token | None]:
+    """For each position, the first inline token after it: one pass from the end, so that a long
+    table or thousands of paragraphs are not scanned again for each of their blocks."""
+    following: list[Token | None] = [None] * len(tokens)
+    inline = None
+    for index in range(len(tokens) - 1, -1, -1):
+        following[index] = inline
+        if tokens[index].type == "inline":
+            inline = tokens[index]
+    return following
+
+
+def _own_direction(token: Token, inline: Token | None, content_decides: bool) -> Direction | None:
+    """Decide a block's direction from its dir or lang attribute, else (if allowed) from the text
+    of `inline`, the first inline token after it."""
     explicit = token.attrGet("dir")
     if explicit in ("ltr", "rtl"):
         return Direction(explicit)
     lang = token.attrGet("lang")
     if lang:
         return language_direction(str(lang))
-    if content_decides and token.type in _TEXT_BLOCKS:
-        inline = next((t for t in tokens[index + 1 :] if t.type == "inline"), None)
-        if inline is not None:
-            return block_direction(_plain_text(inline.children or []))
+    if content_decides and token.type in _TEXT_BLOCKS and inline is not None:
+        return block_direction(_plain_text(inline.children or []))
     return None
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
@@ -25,10 +26,20 @@ from mdit_py_plugins.superscript import superscript_plugin
 
 from .containers import containers_plugin
 from .direction import has_arabic, language_direction, mark_directions
+from .errors import SourceError
 from .figures import make_figures
 from .i18n import Digits, localize_digits
-from .model import Document, Heading, ImageRef, Source
+from .model import Document, Heading, ImageRef, Source, SourceLocation
 from .typography import french_typography
+
+MAX_BRACKETS = 10_000
+"""The most `[` one file's text (paragraphs, headings, table cells; not code) may hold.
+
+Each `[` may open a link, an image, a footnote or a span, and markdown-it and its plugins scan
+for the label's end from every one: about 50 µs each, so the 2 MB a file may hold, all
+brackets, would take minutes to parse. A briefing has tens; the limit keeps the worst to a
+second or two and says why.
+"""
 
 # Attributes writers may set with {…}: enough to mark language, direction, anchors and styles
 # from the layout's stylesheet; never event handlers or inline styles.
@@ -51,6 +62,7 @@ def make_parser(allow_html: tuple[str, ...] = ()) -> MarkdownIt:
         .use(anchors_plugin, min_level=2, max_level=4)
         .use(containers_plugin)
     )
+    md.core.ruler.before("inline", "bracket_limit", _limit_brackets)
     md.core.ruler.push("figures", make_figures)
     md.core.ruler.push("direction", mark_directions)
     md.core.ruler.push("french", french_typography)
@@ -181,6 +193,24 @@ def parse(
         marks=marks,
         blocks=tuple(blocks),
     )
+
+
+def _limit_brackets(state: StateCore) -> None:
+    """markdown-it core rule, before inline parsing: refuse a file with more than MAX_BRACKETS `[`."""
+    count = 0
+    line = 0
+    for token in state.tokens:
+        if token.map:
+            line = token.map[0]
+        if token.type == "inline":
+            count += token.content.count("[")
+            if count > MAX_BRACKETS:
+                raise SourceError(
+                    f"too many [ brackets: more than {MAX_BRACKETS:,} in this file's text "
+                    "(each is read as a possible link)",
+                    SourceLocation(state.env.get("path", "?"), state.env.get("line_offset", 1) + line),
+                    hint="a briefing has tens; put bracketed data in a code block (```), where [ is plain text",
+                )
 
 
 def _top_level_blocks(tokens: Sequence[Token]) -> list[list[Token]]:

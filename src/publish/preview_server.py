@@ -5,16 +5,18 @@ learns of changes from the `PreviewState`, streamed to it as server-sent events.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import mimetypes
+import re
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 logger = logging.getLogger("publish.serve")
 
@@ -72,14 +74,54 @@ class PreviewState:
 # The web server
 
 
-def handler_for(state: PreviewState, site: Path, pdf_out: Path) -> type[BaseHTTPRequestHandler]:
-    """Return a request handler class serving one preview: its state, its site and its PDFs."""
+def handler_for(
+    state: PreviewState, site: Path, pdf_out: Path, hosts: tuple[str, ...] = ()
+) -> type[BaseHTTPRequestHandler]:
+    """Return a request handler class serving one preview: its state, its site and its PDFs.
+
+    `hosts` are the names the server was asked to listen on (`--host`): requests for them are
+    answered, as are requests for this computer's own names and the address the server is bound to.
+    """
 
     class Handler(_Handler):
         pass
 
     Handler.state, Handler.site, Handler.pdf_out = state, site, pdf_out
+    Handler.hosts = frozenset(h.lower().strip("[]") for h in hosts)
     return Handler
+
+
+LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::([0-9]{1,5}))?")
+_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+"""What writing to a client that closed its connection raises: the client went away, no bug."""
+
+
+def host_allowed(header: str | None, bound: tuple[str, int], hosts: frozenset[str] = frozenset()) -> bool:
+    """Tell whether a request's Host header names this server: a defence against DNS rebinding.
+
+    A page on another site can have its own name resolve to 127.0.0.1 and then read the drafts;
+    its requests still carry that name. So the server answers only for localhost, 127.0.0.1,
+    [::1], the address it is bound to and the names given to --host, on its own port. Bound to
+    every address (0.0.0.0), it answers for any IP address too: rebinding needs a name.
+    """
+    match = _HOST.fullmatch(header or "")
+    if match is None:
+        return False
+    name = match[1].lower().strip("[]")
+    port = int(match[2]) if match[2] else 80
+    address, bound_port = bound
+    if port != bound_port:
+        return False
+    if name in LOCAL_NAMES or name == address or name in hosts:
+        return True
+    if address in ("0.0.0.0", "::"):
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
+    return False
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -88,12 +130,27 @@ class _Handler(BaseHTTPRequestHandler):
     state: PreviewState
     site: Path
     pdf_out: Path
+    hosts: frozenset[str] = frozenset()
     server_version = "publish-serve"
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s %s", self.address_string(), format % args)
 
+    def handle(self) -> None:
+        # A page closed or reloaded while a file or an event was being sent: nothing to report.
+        try:
+            super().handle()
+        except _GONE:
+            self.close_connection = True
+            logger.info("%s: the client went away before the answer was sent", self.requestline or "a request")
+
     def do_GET(self) -> None:
+        bound = self.server.server_address
+        if not host_allowed(self.headers.get("Host"), (str(bound[0]), int(bound[1])), self.hosts):
+            logger.warning("refused a request for host %r (not this computer)", self.headers.get("Host"))
+            page = f"publish serve answers only for localhost and 127.0.0.1 on port {bound[1]}\n"
+            self._send(page.encode(), "text/plain; charset=utf-8", HTTPStatus.MISDIRECTED_REQUEST)
+            return
         path = unquote(urlsplit(self.path).path)
         if path == EVENTS:
             self._events()
@@ -115,8 +172,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if target.is_dir():
             if not path.endswith("/"):
+                # Built from the folder found, never from the request: `/%2Fevil.example%2F..%2Fen`
+                # must not send the browser to //evil.example/…
+                inside = target.relative_to(site).as_posix()
                 self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-                self.send_header("Location", path + "/")
+                self.send_header("Location", "/" if inside == "." else "/" + quote(inside) + "/")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
@@ -176,7 +236,7 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b": keep-alive\n\n")
                 self.wfile.flush()
                 state.wait(seen, KEEPALIVE)
-        except (BrokenPipeError, ConnectionResetError):
+        except _GONE:
             return
 
 

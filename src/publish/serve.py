@@ -68,7 +68,7 @@ class Preview:
         self._ready = threading.Event()
         self._pdf_process: subprocess.Popen[str] | None = None
         self._threads: list[threading.Thread] = []
-        self.server = ThreadingHTTPServer((host, port), handler_for(self.state, self.site, self.pdf_out))
+        self.server = ThreadingHTTPServer((host, port), handler_for(self.state, self.site, self.pdf_out, (host,)))
         self.server.daemon_threads = True
 
     @property

@@ -25,8 +25,10 @@ import logging
 import multiprocessing
 import os
 import resource
+import select
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -241,7 +243,7 @@ def _start_pool(jobs: int, preload: Sequence[str] = TYPESETTER_MODULES) -> Proce
         context.set_forkserver_preload(list(preload))
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),))
 
 
 def _alone(run: Callable[..., Typeset], settings: TypesetterSettings, key: str, job: TypesetJob) -> Typeset:
@@ -293,9 +295,48 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*saved)
 
 
-def _start_worker() -> None:
-    """In each worker, once: the modules the fork server imported are never garbage; stop scanning them."""
+def _start_worker(build_pid: int) -> None:
+    """In each worker, once: the modules the fork server imported are never garbage, stop scanning
+    them; and end with the build."""
     gc.freeze()
+    _exit_with(build_pid)
+
+
+def _exit_with(pid: int) -> None:
+    """End this worker as soon as process `pid` (the build) ends, however it ends.
+
+    A build killed with SIGKILL cannot shut its pool down, and its workers are the fork server's
+    children, not its own: each would wait for a job forever, holding open the fork server's
+    lifeline (so the fork server waits for it) and the resource tracker's pipe (so the tracker
+    does). Once the workers are gone, those two see their pipes close and exit by themselves.
+    A job being typeset is abandoned; no PDF is left half-written (output.py moves it into place whole).
+    """
+    try:
+        pidfd = os.pidfd_open(pid)  # Linux 5.3 and later: readable once the process has ended
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):
+        pidfd = None
+
+    def watch() -> None:
+        if pidfd is not None:
+            select.select([pidfd], [], [])
+        else:  # elsewhere: look every second
+            while _alive(pid):
+                time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="publish-worker-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # there, and someone else's
+        pass
+    return True
 
 
 def typeset_job(settings: TypesetterSettings, key: str, job: TypesetJob) -> Typeset:
