@@ -3,12 +3,16 @@ folder, and small projects made from its layouts and fonts (copied once per sess
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -187,3 +191,37 @@ def links_of(page: Path) -> _Links:
 def site_pages(site: Path) -> list[Path]:
     """Return every HTML page of a built site."""
     return sorted(site.rglob("*.html"))
+
+
+@contextlib.contextmanager
+def serving(root: Path, log: Path, *args: str) -> Iterator[str]:
+    """Run `publish --verbose serve ARGS --port 0` in `root`, its stderr into `log`; yield the page URL.
+
+    On leaving, stop it with SIGTERM and check that it stopped cleanly.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "publish", "--verbose", "serve", *args, "--port", "0"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=log.open("w"),
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    try:
+        try:
+            line = lines.get(timeout=60)
+        except queue.Empty:
+            pytest.fail("publish serve printed no address within a minute")
+        assert line.startswith("Serving http://127.0.0.1:"), line
+        yield line.split()[1]
+    finally:
+        # What the server said (pytest shows it when the test fails).
+        print(log.read_text())
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail("publish serve did not stop on SIGTERM")
+    assert process.returncode == 0

@@ -3,19 +3,13 @@ naming file and line, fixing it recovers, a brand's colour changes live, the PDF
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import subprocess
-import sys
-import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import MakeProject, pdftotext, write
+from .conftest import MakeProject, pdftotext, serving, write
 
 WAIT = 20_000
 """Milliseconds to wait for a reload, an overlay or a colour: each takes well under a second."""
@@ -34,40 +28,6 @@ def served(tmp_path: Path, make_project: MakeProject):
     write(root, "briefings/live/en.md", FIRST)
     with serving(root, tmp_path / "serve.log", "briefings/live") as url:
         yield root, url
-
-
-@contextlib.contextmanager
-def serving(root: Path, log: Path, *args: str) -> Iterator[str]:
-    """Run `publish --verbose serve ARGS --port 0` in `root`, its stderr into `log`; yield the page URL.
-
-    On leaving, stop it with SIGTERM and check that it stopped cleanly.
-    """
-    process = subprocess.Popen(
-        [sys.executable, "-m", "publish", "--verbose", "serve", *args, "--port", "0"],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=log.open("w"),
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
-    try:
-        try:
-            line = lines.get(timeout=60)
-        except queue.Empty:
-            pytest.fail("publish serve printed no address within a minute")
-        assert line.startswith("Serving http://127.0.0.1:"), line
-        yield line.split()[1]
-    finally:
-        # What the server said (pytest shows it when the test fails).
-        print(log.read_text())
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            pytest.fail("publish serve did not stop on SIGTERM")
-    assert process.returncode == 0
 
 
 def test_serve_reloads_shows_errors_recovers_and_follows_the_brand(served, browser) -> None:

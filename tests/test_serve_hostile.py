@@ -18,15 +18,14 @@ import pytest
 
 from publish.preview_server import host_allowed
 
-from .test_brands import new_project, write
-from .test_serve import serving
+from .conftest import MakeProject, serving, write
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory):
+def served(tmp_path_factory: pytest.TempPathFactory, make_project: MakeProject):
     """A small project served without PDFs. Yields its root, the port and the server's log file."""
     tmp_path = tmp_path_factory.mktemp("serve-hostile")
-    root = new_project(tmp_path)
+    root = make_project(tmp_path / "project")
     write(root, "briefings/live/en.md", "---\ntitle: Live\n---\n\nA draft nobody else may read.\n")
     log = tmp_path / "serve.log"
     with serving(root, log, "briefings/live", "--no-pdf") as url:
