@@ -309,3 +309,37 @@ def test_a_language_file_linked_from_outside_is_refused(project: Path, tmp_path:
     assert "briefings/good/fr.md leads outside the project: refused" in run.stderr
     assert (project / "build" / "pdf" / "good.en.pdf").is_file()
     assert not leaked(project / "build")
+
+
+# --- 19. values nobody checked ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("attribute", "message", "hint"),
+    [
+        ("english", "{lang=english} is not a BCP-47 language code", "write a code such as en, ar, fr"),
+        ("EN", "{lang=EN} is not a BCP-47 language code", "write en"),
+        ("xx", "{lang=xx} is not a language Babel knows", "write a code such as en, ar, fr"),
+        ('"a\u202eb"', "{lang=a\\u202eb} is not a BCP-47 language code", "write a code such as en, ar, fr"),
+    ],
+)
+def test_a_lang_attribute_must_name_a_language(project: Path, attribute: str, message: str, hint: str) -> None:
+    write(project, "good/en.md", f"---\ntitle: Good briefing\n---\n\nAll is well.\n\n[Bonjour]{{lang={attribute}}}\n")
+    run = publish(project, "check")
+    assert run.returncode == 1
+    assert f"briefings/good/en.md:7: {message}" in run.stderr
+    assert f"hint: {hint}" in run.stderr
+    assert "\u202e" not in run.stderr
+
+
+@pytest.mark.parametrize("key", ["authors", "title"])
+def test_a_right_to_left_override_in_front_matter_is_refused(project: Path, key: str) -> None:
+    value = "Alliance \u202eevil\u202c"
+    lines = {"title": "Good briefing", "authors": "Someone"} | {key: value}
+    write(project, "good/en.md", f"---\ntitle: {lines['title']}\nauthors: {lines['authors']}\n---\n\nAll is well.\n")
+    run = publish(project, "build", "--format", "pdf")
+    assert run.returncode == 1
+    line = 2 if key == "title" else 3
+    assert f'briefings/good/en.md:{line}: "{key}" holds U+202E (right-to-left override)' in run.stderr
+    assert not (project / "build" / "pdf" / "good.en.pdf").exists()
+    assert (project / "build" / "pdf" / "good.ar.pdf").is_file()

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from bidi import get_base_level
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -39,7 +39,7 @@ def language_direction(lang: str) -> Direction:
     """Return the writing direction of a language, from Babel's locale data."""
     try:
         order = Locale.parse(lang.replace("-", "_")).character_order
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, UnknownLocaleError):
         return Direction.LTR
     return Direction.RTL if order == "right-to-left" else Direction.LTR
 

@@ -45,6 +45,8 @@ _META_TYPES: dict[str, type | tuple[type, ...]] = {
     "keywords": (list, str),
 }
 _TRANSLATION_STATES = ("draft", "reviewed")
+_OVERRIDES = {"\u202d": "left-to-right override", "\u202e": "right-to-left override"}
+"""Characters that reverse the text after them: spoofing in metadata, never needed by writers."""
 
 MAX_SOURCE_BYTES = 2_000_000
 """A language file larger than this is refused: a briefing is a few dozen pages at most."""
@@ -194,6 +196,19 @@ def parse_meta(yaml_text: str, display: Path) -> Meta:
             continue
         if key in ("authors", "keywords"):
             value = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+        override = next(
+            (c for c in "".join(value if isinstance(value, tuple) else (str(value),)) if c in _OVERRIDES), None
+        )
+        if override:
+            problems.append(
+                SourceError(
+                    f'"{key}" holds U+{ord(override):04X} ({_OVERRIDES[override]}), which shows its text turned around'
+                    " in the PDF's properties, listings and search results",
+                    location,
+                    hint="delete it: Arabic and mixed text needs no control characters",
+                )
+            )
+            continue
         if key == "brand" and brand_problem(value):
             problems.append(SourceError(str(brand_problem(value)), location, hint="name a folder of layouts/"))
             continue

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from babel import UnknownLocaleError
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -24,12 +25,13 @@ from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
+from .config import LANGUAGE, canonical_language
 from .containers import containers_plugin
 from .direction import has_arabic, language_direction, mark_directions
 from .errors import SourceError
 from .figures import make_figures
-from .i18n import Digits, localize_digits
-from .model import Document, Heading, ImageRef, Source, SourceLocation
+from .i18n import Digits, locale_of, localize_digits
+from .model import Document, Heading, ImageRef, Source, SourceLocation, shown
 from .typography import french_typography
 
 MAX_BRACKETS = 10_000
@@ -153,7 +155,8 @@ def parse(
     for index, token in enumerate(tokens):
         for node in (token, *(token.children or ())):
             if node.attrGet("lang"):
-                languages.add(str(node.attrGet("lang")))
+                line = source.body_line + (token.map[0] if token.map else 0)
+                languages.add(_language_attribute(str(node.attrGet("lang")), source, line))
         if token.type == "heading_open":
             inline = tokens[index + 1]
             headings.append(
@@ -193,6 +196,25 @@ def parse(
         marks=marks,
         blocks=tuple(blocks),
     )
+
+
+def _language_attribute(value: str, source: Source, line: int) -> str:
+    """Return a `{lang=…}` value when it is a language code Babel knows; else a SourceError at its line."""
+    problem = None if LANGUAGE.match(value) else "is not a BCP-47 language code"
+    if problem is None:
+        try:
+            locale_of(value)
+        except (ValueError, LookupError, UnknownLocaleError):
+            problem = "is not a language Babel knows"
+    if problem:
+        canonical = canonical_language(value)
+        hint = (
+            f"write {canonical}"
+            if LANGUAGE.match(canonical) and canonical != value
+            else "write a code such as en, ar, fr"
+        )
+        raise SourceError(f"{{lang={shown(value)}}} {problem}", SourceLocation(source.path, line), hint=hint)
+    return value
 
 
 def _limit_brackets(state: StateCore) -> None:

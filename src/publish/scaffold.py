@@ -15,6 +15,8 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel import UnknownLocaleError
+
 from .config import LANGUAGE, Project, brand_folder, canonical_language, slug_problem
 from .errors import ConfigError
 from .i18n import Strings, language_name, locale_of
@@ -52,7 +54,7 @@ def new_briefing(
             )
         try:
             locale_of(lang)
-        except (ValueError, LookupError):
+        except (ValueError, LookupError, UnknownLocaleError):
             raise ConfigError(f'"{lang}" is not a language code', hint="give BCP-47 codes such as en, ar, fr") from None
     if brand is not None:
         brand_folder(project.layouts_dir, brand)  # a plain folder of layouts/, or an error
