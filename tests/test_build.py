@@ -352,7 +352,9 @@ def test_network_only_for_listed_hosts_and_refusals_name_the_line(project: Path)
     write(project, "net/en.md", f'---\ntitle: Net\n---\n\nIntro.\n\n<img src="{url}" alt="logo">\n')
     try:
         refused = build(project_root=project, formats=[OutputFormat.PDF])
-        assert [str(e).split("\n")[0] for e in refused.errors] == [f"briefings/net/en.md:7: refused to load {url}"]
+        assert [str(e).split("\n")[0] for e in refused.errors] == [
+            f"briefings/net/en.md:7: image {url} is on a host publish may not load from"
+        ]
         (project / "publish.toml").write_text(config + '[network]\nallow = ["127.0.0.1"]\n')
         allowed = build(project_root=project, formats=[OutputFormat.PDF])
         assert allowed.ok, [str(e) for e in allowed.errors]

@@ -343,3 +343,29 @@ def test_a_right_to_left_override_in_front_matter_is_refused(project: Path, key:
     assert f'briefings/good/en.md:{line}: "{key}" holds U+202E (right-to-left override)' in run.stderr
     assert not (project / "build" / "pdf" / "good.en.pdf").exists()
     assert (project / "build" / "pdf" / "good.ar.pdf").is_file()
+
+
+# --- 17. raw HTML: a list of what is permitted, and the network rule on the web page too -----------
+
+
+@pytest.mark.parametrize("tag", ["plaintext", "script", "xmp", "noscript", "textarea", "svg", "a"])
+def test_allow_html_names_only_permitted_tags(project: Path, tag: str) -> None:
+    (project / "publish.toml").write_text(f'[project]\ntitle = "T"\n[markdown]\nallow_html = ["abbr", "{tag}"]\n')
+    run = publish(project, "check")
+    assert run.returncode != 0
+    assert f"cannot allow '{tag}'" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_raw_image_from_an_unlisted_host_is_refused_on_the_web_too(project: Path) -> None:
+    config = '[project]\ntitle = "T"\n[markdown]\nallow_html = ["img", "abbr"]\n'
+    (project / "publish.toml").write_text(config)
+    body = 'Tracked.\n\n<img src="https://tracker.example/pixel.png" alt="">\n\n<abbr title="x">UN</abbr>\n'
+    write(project, "good/en.md", f"---\ntitle: Good briefing\n---\n\n{body}")
+    run = publish(project, "build", "--format", "html")
+    assert run.returncode == 1
+    assert "briefings/good/en.md:7: image https://tracker.example/pixel.png is on a host" in run.stderr
+    assert not (project / "build" / "site" / "en" / "good" / "index.html").exists()
+    (project / "publish.toml").write_text(config + '[network]\nallow = ["tracker.example"]\n')
+    assert publish(project, "build", "--format", "html").returncode == 0
+    page = (project / "build" / "site" / "en" / "good" / "index.html").read_text(encoding="utf-8")
+    assert '<img src="https://tracker.example/pixel.png"' in page and "<abbr" in page

@@ -282,8 +282,18 @@ def located_error(problems: list[tuple[SourceLocation, str, str | None]]) -> Con
     return ConfigError("\n".join(lines), problems[0][0])
 
 
-UNSAFE_TAGS = {"script", "style", "iframe", "object", "embed", "link", "meta", "base", "form", "input", "svg", "math"}
-"""Tags no project may let writers use: they run code, load things or change the page."""
+PERMITTED_HTML = frozenset(
+    {
+        *("abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "i", "img", "ins", "kbd"),
+        *("mark", "q", "rp", "rt", "ruby", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u"),
+        *("var", "wbr", "blockquote", "caption", "col", "colgroup", "dd", "details", "div", "dl", "dt"),
+        *("figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "summary"),
+        *("table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"),
+    }
+)
+"""The raw HTML tags a project may let writers use ([markdown] allow_html): text and structure only.
+Anything else (script, style, iframe, form, svg, plaintext, …) runs code, loads things, or changes
+the rest of the page, and cannot be allowed."""
 
 _PROJECT_KEYS = {"title": str, "default_brand": str, "languages": list, "base_url": str}
 
@@ -316,11 +326,12 @@ def load_project(root: Path | None = None) -> Project:
     allow_html = markdown.get("allow_html", [])
     if isinstance(allow_html, list):
         for tag in allow_html:
-            if not isinstance(tag, str) or not tag.isalnum() or tag.lower() in UNSAFE_TAGS:
+            if not isinstance(tag, str) or tag.lower() not in PERMITTED_HTML:
                 problems.append(
                     Problem(
                         "markdown.allow_html",
-                        f'"markdown.allow_html" cannot allow {tag!r}: name harmless tags such as "abbr", "kbd"',
+                        f'"markdown.allow_html" cannot allow {tag!r}: only tags of text and structure, such as'
+                        ' "abbr", "kbd", "mark", "sub", "details" (the README lists them all)',
                     )
                 )
     table = data.get("project", {})

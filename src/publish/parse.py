@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel import UnknownLocaleError
 from markdown_it import MarkdownIt
@@ -48,7 +49,7 @@ second or two and says why.
 ALLOWED_ATTRIBUTES = ("id", "class", "lang", "dir")
 
 
-def make_parser(allow_html: tuple[str, ...] = ()) -> MarkdownIt:
+def make_parser(allow_html: tuple[str, ...] = (), allow_hosts: tuple[str, ...] = ()) -> MarkdownIt:
     """Return the Markdown parser every language file goes through.
 
     Raw HTML is shown as text unless the project allows some tags; then it is parsed and the
@@ -70,6 +71,7 @@ def make_parser(allow_html: tuple[str, ...] = ()) -> MarkdownIt:
     md.core.ruler.push("french", french_typography)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     md.options["allow_html"] = tuple(allow_html)
+    md.options["allow_hosts"] = tuple(h.lower() for h in allow_hosts)
     return md
 
 
@@ -117,15 +119,43 @@ OWN_ATTRIBUTES = {
 }
 
 
-def sanitize(html: str, allowed: tuple[str, ...]) -> str:
-    """Clean a fragment that may hold writers' raw HTML, with nh3 (never regular expressions)."""
+# What the permitted raw tags (config.PERMITTED_HTML) may carry besides the global attributes and title.
+RAW_ATTRIBUTES = {
+    "img": {"src", "alt", "width", "height"},
+    "time": {"datetime"},
+    "data": {"value"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "ol": {"start", "reversed"},
+    "details": {"open"},
+}
+
+
+def sanitize(html: str, allowed: tuple[str, ...], hosts: tuple[str, ...] = (), refused: list[str] | None = None) -> str:
+    """Clean a fragment that may hold writers' raw HTML, with nh3 (never regular expressions).
+
+    An image from the network is kept only from a host listed in [network] allow, as in the PDF;
+    the others are left out and listed in `refused`.
+    """
     import nh3
 
+    def network_rule(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src":
+            parts = urlsplit(value)
+            if (parts.scheme or parts.netloc) and (parts.hostname or "").lower() not in hosts:
+                if refused is not None:
+                    refused.append(value)
+                return None
+        return value
+
+    tags = OWN_TAGS | set(allowed)
+    own = {tag: attrs for tag, attrs in OWN_ATTRIBUTES.items() if tag not in allowed}
+    raw = {tag: OWN_ATTRIBUTES.get(tag, set()) | RAW_ATTRIBUTES.get(tag, set()) | {"title"} for tag in allowed}
     return nh3.clean(
         html,
-        tags=OWN_TAGS | set(allowed),
-        attributes={tag: OWN_ATTRIBUTES.get(tag, set()) | {"title"} for tag in allowed}
-        | {tag: attrs for tag, attrs in OWN_ATTRIBUTES.items() if tag not in allowed},
+        tags=tags,
+        attributes=own | raw,
+        attribute_filter=network_rule,
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
         filter_style_properties={"text-align"},
@@ -182,8 +212,17 @@ def parse(
     print_html = md.renderer.render(tokens[:end], md.options, print_env)
     blocks = [md.renderer.render(part, md.options, print_env) for part in _top_level_blocks(tokens[:end])]
     if allowed:
-        html, print_html = sanitize(html, allowed), sanitize(print_html, allowed)
-        blocks = [sanitize(block, allowed) for block in blocks]
+        hosts, refused = md.options.get("allow_hosts", ()), []
+        html = sanitize(html, allowed, hosts, refused)
+        if refused:
+            line = next((n for n, text in enumerate(source.body.split("\n")) if refused[0] in text), 0)
+            raise SourceError(
+                f"image {refused[0]} is on a host publish may not load from",
+                SourceLocation(source.path, source.body_line + line),
+                hint="list its host under [network] allow in publish.toml, or put the image in the briefing folder",
+            )
+        print_html = sanitize(print_html, allowed, hosts)
+        blocks = [sanitize(block, allowed, hosts) for block in blocks]
     return Document(
         source=source,
         direction=direction,

@@ -44,7 +44,7 @@ class Brands:
         if self._parser is None:
             from .parse import make_parser
 
-            self._parser = make_parser(self.project.allow_html)
+            self._parser = make_parser(self.project.allow_html, self.project.allow_hosts)
         return self._parser
 
     def coverage(self) -> Coverage:
