@@ -117,20 +117,23 @@ BARE = """
 import json, sys
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
+import contextlib
+layer = contextlib.nullcontext()
 if "pdftext" in sys.argv[2:]:  # the same, with publish's text rewrite for readers (publish.pdftext)
     from publish import pdftext
 
-    pdftext.install()
+    layer = pdftext.text_layer()
 if "gc" in sys.argv[2:]:  # the same, with the garbage collector set as publish's typesetters set it
     import gc
     from publish.workers import GC_THRESHOLD
 
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 fonts = FontConfiguration()
-for page in json.load(open(sys.argv[1])):
-    html = open(page["html"], encoding="utf-8").read()
-    document = weasyprint.HTML(string=html, base_url=page["base_url"]).render(font_config=fonts)
-    document.write_pdf(page["pdf"], pdf_variant="pdf/ua-1")
+with layer:
+    for page in json.load(open(sys.argv[1])):
+        html = open(page["html"], encoding="utf-8").read()
+        document = weasyprint.HTML(string=html, base_url=page["base_url"]).render(font_config=fonts)
+        document.write_pdf(page["pdf"], pdf_variant="pdf/ua-1")
 """
 
 

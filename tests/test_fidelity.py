@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from publish import pdftext
-
 from .conftest import BRIEFINGS, ROOT, MakeProject, require_tool
 from .fidelity import build_seeds, measure, source_paragraphs
 
@@ -191,19 +189,3 @@ def test_no_forbidden_unicode_values(built: Path) -> None:
                 units = {value[i : i + 4] for i in range(0, len(value), 4)}
                 assert value and not units & {"0000", "feff", "fffe"}, value
     assert seen > 100
-
-
-def test_refuses_a_weasyprint_it_was_not_written_for(monkeypatch: pytest.MonkeyPatch) -> None:
-    import weasyprint
-
-    was = pdftext.installed()
-    pdftext.uninstall()
-    monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    try:
-        with pytest.raises(pdftext.WeasyPrintVersionError, match=r"70\.0"):
-            pdftext.install()
-        assert not pdftext.installed()
-    finally:
-        monkeypatch.undo()
-        if was:
-            pdftext.install()

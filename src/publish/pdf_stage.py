@@ -97,15 +97,10 @@ class PdfStage:
             self.typesetting.close()
 
 
-def warn_text_layer_fallback(version: str) -> None:
-    """Say once per build that PDFs get WeasyPrint's own text layer (see `typeset.Typesetter`)."""
-    from .pdftext import WEASYPRINT_VERSION
-
+def warn_text_layer_fallback(reason: str) -> None:
+    """Say once per build that PDFs get WeasyPrint's own text layer, and why (see `typeset.Typesetter`)."""
     logger.warning(
-        "WeasyPrint %s is installed, but publish's PDF text layer is written for WeasyPrint %s: the PDFs are"
-        " built with WeasyPrint's own text layer, so Arabic text copied out of them may come out in the wrong"
-        " order or with wrong characters; install weasyprint==%s (`make setup` installs the locked versions)",
-        version,
-        WEASYPRINT_VERSION,
-        WEASYPRINT_VERSION,
+        "%s; until then the PDFs are built with WeasyPrint's own text layer, so Arabic text copied out of them"
+        " may come out in the wrong order or with wrong characters (`make setup` installs the locked versions)",
+        reason,
     )

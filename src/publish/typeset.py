@@ -7,6 +7,7 @@ a failed build keeps the last good PDF.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mimetypes
 from pathlib import Path
@@ -47,11 +48,11 @@ class Typesetter:
         # into WeasyPrint's internals, so on a WeasyPrint it was not written for, PDFs are still made,
         # with WeasyPrint's own text layer; the build says so once (`text_layer_fallback`).
         self.text_layer_fallback: str | None = None
-        """The WeasyPrint version when publish's text layer could not be used with it, else None."""
+        """Why publish's text layer cannot be used with the installed WeasyPrint, else None."""
         try:
-            pdftext.install()
-        except pdftext.WeasyPrintVersionError:
-            self.text_layer_fallback = weasyprint.__version__
+            pdftext.check()
+        except pdftext.WeasyPrintVersionError as exc:
+            self.text_layer_fallback = str(exc)
         self._weasyprint = weasyprint
         self.pdf_variant = pdf_variant
         self.font_config = FontConfiguration()
@@ -106,13 +107,16 @@ class Typesetter:
         weasy_logger.addHandler(captured)
         # Reported below, once, against the briefing instead of WeasyPrint's internal location.
         propagate, weasy_logger.propagate = weasy_logger.propagate, False
+        # The text layer replaces WeasyPrint functions for this document only: at layout, then drawing.
+        text_layer = pdftext.text_layer() if self.text_layer_fallback is None else contextlib.nullcontext()
         try:
-            document = self._weasyprint.HTML(
-                string=page.html, base_url=page.base_url, url_fetcher=self.fetcher(refused, substitutes or {})
-            ).render(font_config=self.font_config)
-            document.metadata.created = document.metadata.created or stamp
-            document.metadata.modified = document.metadata.modified or stamp
-            pdf = document.write_pdf(pdf_variant=self.pdf_variant)
+            with text_layer:
+                document = self._weasyprint.HTML(
+                    string=page.html, base_url=page.base_url, url_fetcher=self.fetcher(refused, substitutes or {})
+                ).render(font_config=self.font_config)
+                document.metadata.created = document.metadata.created or stamp
+                document.metadata.modified = document.metadata.modified or stamp
+                pdf = document.write_pdf(pdf_variant=self.pdf_variant)
         except Exception as exc:  # WeasyPrint raises many kinds; report them all with the source
             raise TypesetError(f"WeasyPrint failed: {exc}", location) from exc
         finally:
