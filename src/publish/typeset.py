@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import pdftext
 from .errors import TypesetError
+from .logcapture import capture_warnings
 from .model import RenderedPage, SourceLocation
 from .output import atomic_write_bytes
 from .sourcedate import source_date
@@ -102,15 +103,11 @@ class Typesetter:
             )
         # Dated from the sources, not the clock, so a rebuild of the same commit is the same file.
         stamp = source_date(page.source.path.parent if page.source else None).strftime("%Y-%m-%dT%H:%M:%SZ")
-        captured = _CapturedWarnings()
-        weasy_logger = logging.getLogger("weasyprint")
-        weasy_logger.addHandler(captured)
-        # Reported below, once, against the briefing instead of WeasyPrint's internal location.
-        propagate, weasy_logger.propagate = weasy_logger.propagate, False
         # The text layer replaces WeasyPrint functions for this document only: at layout, then drawing.
         text_layer = pdftext.text_layer() if self.text_layer_fallback is None else contextlib.nullcontext()
+        # WeasyPrint's warnings are reported below, once, against the briefing instead of its internals.
         try:
-            with text_layer:
+            with capture_warnings("weasyprint", propagate=False) as captured, text_layer:
                 document = self._weasyprint.HTML(
                     string=page.html, base_url=page.base_url, url_fetcher=self.fetcher(refused, substitutes or {})
                 ).render(font_config=self.font_config)
@@ -119,9 +116,6 @@ class Typesetter:
                 pdf = document.write_pdf(pdf_variant=self.pdf_variant)
         except Exception as exc:  # WeasyPrint raises many kinds; report them all with the source
             raise TypesetError(f"WeasyPrint failed: {exc}", location) from exc
-        finally:
-            weasy_logger.removeHandler(captured)
-            weasy_logger.propagate = propagate
         if refused:
             if page.source and location:  # name the line of the Markdown that asked for it, if it did
                 location = SourceLocation(location.path, _line_mentioning(page.source.path, refused[0]))
@@ -131,7 +125,7 @@ class Typesetter:
                 hint="reference images and files inside the briefing folder with relative paths; "
                 "list a host under [network] allow in publish.toml to load from it",
             )
-        for message in captured.messages:
+        for _, _, message in captured:
             logger.warning("%s: %s", location or page.out_path, message)
         atomic_write_bytes(page.out_path, pdf)
         return page.out_path
@@ -150,14 +144,3 @@ def _line_mentioning(path: Path, url: str) -> int | None:
             if needle in line:
                 return number
     return None
-
-
-class _CapturedWarnings(logging.Handler):
-    """Collects WeasyPrint's warnings so they can be reported against the briefing."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
