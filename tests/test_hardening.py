@@ -369,3 +369,53 @@ def test_a_raw_image_from_an_unlisted_host_is_refused_on_the_web_too(project: Pa
     assert publish(project, "build", "--format", "html").returncode == 0
     page = (project / "build" / "site" / "en" / "good" / "index.html").read_text(encoding="utf-8")
     assert '<img src="https://tracker.example/pixel.png"' in page and "<abbr" in page
+
+
+# --- 3. a PDF that would take hours ----------------------------------------------------------------
+
+
+def use_bomb(levels: int = 8, uses: int = 10) -> str:
+    """An SVG of 2 KB whose <use> references expand to uses**levels drawn circles."""
+    defs = ['<circle id="l0" r="1"/>']
+    for level in range(1, levels + 1):
+        refs = "".join(f'<use xlink:href="#l{level - 1}" x="{n}"/>' for n in range(uses))
+        defs.append(f'<g id="l{level}">{refs}</g>')
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100">'
+        f'<defs>{"".join(defs)}</defs><use xlink:href="#l{levels}"/></svg>'
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_pdf_that_takes_too_long_fails_alone(project: Path, jobs: str) -> None:
+    (project / "publish.toml").write_text('[project]\ntitle = "T"\n[pdf]\ntime_limit = 3\n')
+    write(project, "bomb/images/bomb.svg", use_bomb())
+    write(project, "bomb/en.md", "---\ntitle: Bomb\n---\n\nText.\n\n![A bomb](images/bomb.svg)\n")
+    run = publish(project, "build", "--format", "pdf", "--jobs", jobs)
+    assert run.returncode == 1
+    assert "briefings/bomb/en.md: the PDF took longer than 3 s to typeset: stopped" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert (project / "build" / "pdf" / "good.en.pdf").is_file() and (
+        project / "build" / "pdf" / "good.ar.pdf"
+    ).is_file()
+    assert not (project / "build" / "pdf" / "bomb.en.pdf").exists()
+
+
+@pytest.mark.slow
+def test_the_festival_pair_that_never_ends_stops_at_the_limit(tmp_path: Path) -> None:
+    """The festival programme side by side keeps WeasyPrint laying out floats in a grid for hours."""
+    for name in ("briefings", "layouts", "fonts"):
+        shutil.copytree(ROOT / name, tmp_path / name, copy_function=os.link if name == "fonts" else shutil.copy2)
+    (tmp_path / "publish.toml").write_text('[project]\ntitle = "T"\n[pdf]\ntime_limit = 5\n')
+    run = publish(tmp_path, "pair", "briefings/syrien-nest-fait-2020", "en", "ar")
+    assert run.returncode == 1
+    assert "the PDF took longer than 5 s to typeset: stopped" in run.stderr and "[pdf] time_limit" in run.stderr
+    assert not list((tmp_path / "build" / "pdf").glob("*.pdf")) if (tmp_path / "build" / "pdf").exists() else True
+
+
+def test_the_time_limit_is_checked(project: Path) -> None:
+    for value in ("0", '"ten"', "100000"):
+        (project / "publish.toml").write_text(f'[project]\ntitle = "T"\n[pdf]\ntime_limit = {value}\n')
+        run = publish(project, "check")
+        assert run.returncode != 0 and "pdf.time_limit" in run.stderr, run.stderr

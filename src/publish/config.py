@@ -38,6 +38,8 @@ class Project:
     allow_html: tuple[str, ...] = ()
     """HTML tags writers may use in Markdown ([markdown] allow_html); none by default.
     Whatever is allowed is still cleaned by nh3: no scripts, styles or event handlers."""
+    pdf_time_limit: int = 300
+    """Seconds one PDF may take to typeset ([pdf] time_limit) before it fails, alone."""
     base_url: str | None = None
     """Absolute URL the site is published at, ending in "/", or None: then the site's links, social
     cards and sitemap stay relative (sitemaps and social networks prefer absolute URLs)."""
@@ -282,6 +284,9 @@ def located_error(problems: list[tuple[SourceLocation, str, str | None]]) -> Con
     return ConfigError("\n".join(lines), problems[0][0])
 
 
+DEFAULT_PDF_TIME_LIMIT = 300
+"""Seconds a PDF may take by default: seed briefings take a few; a pathological layout never ends."""
+
 PERMITTED_HTML = frozenset(
     {
         *("abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "i", "img", "ins", "kbd"),
@@ -305,8 +310,8 @@ def load_project(root: Path | None = None) -> Project:
     data = read_toml(path, Path(CONFIG_NAME))
     problems: list[Problem] = []
     for key in data:
-        if key not in ("project", "markdown", "network"):
-            hint = did_you_mean(key, ["project", "markdown", "network"])
+        if key not in ("project", "markdown", "network", "pdf"):
+            hint = did_you_mean(key, ["project", "markdown", "network", "pdf"])
             problems.append(Problem(key, f'unknown table "{key}"' + (f" ({hint})" if hint else "")))
     markdown = data.get("markdown", {})
     if not isinstance(markdown, dict):
@@ -323,6 +328,14 @@ def load_project(root: Path | None = None) -> Project:
         problems.append(
             Problem("network.allow", '"network.allow" lists host names such as "images.example.org", not URLs')
         )
+    pdf = data.get("pdf", {})
+    if not isinstance(pdf, dict):
+        problems.append(Problem("pdf", '"pdf" must be a table: [pdf]'))
+        pdf = {}
+    problems += check_keys(pdf, {"time_limit": int}, "pdf.")
+    time_limit = pdf.get("time_limit", DEFAULT_PDF_TIME_LIMIT)
+    if isinstance(time_limit, int) and not 1 <= time_limit <= 86_400:
+        problems.append(Problem("pdf.time_limit", '"pdf.time_limit" is a number of seconds from 1 to 86400'))
     allow_html = markdown.get("allow_html", [])
     if isinstance(allow_html, list):
         for tag in allow_html:
@@ -373,6 +386,7 @@ def load_project(root: Path | None = None) -> Project:
         default_brand=table.get("default_brand", "base"),
         languages=tuple(languages),
         allow_html=tuple(t.lower() for t in allow_html) if isinstance(allow_html, list) else (),
+        pdf_time_limit=time_limit,
         allow_hosts=tuple(h.lower() for h in allow_hosts) if isinstance(allow_hosts, list) else (),
         base_url=base_url.rstrip("/") + "/" if isinstance(base_url, str) else None,
     )

@@ -68,7 +68,7 @@ def _build_pair(
     target = out_dir / "pdf" / f"{briefing.slug}.{langs[0]}+{langs[1]}.pdf"
     page = render_pair_page(docs[0], docs[1], brands.for_source(briefing, docs[0].source), target)
     roots = [project.layouts_dir, project.fonts_dir, project.briefings_dir]
-    typesetter = Typesetter(roots, project.root, pdf_variant, frozenset(project.allow_hosts))
+    typesetter = Typesetter(roots, project.root, pdf_variant, frozenset(project.allow_hosts), project.pdf_time_limit)
     if typesetter.text_layer_fallback:
         warn_text_layer_fallback(typesetter.text_layer_fallback)
     typesetter.typeset(page, substitutes)

@@ -40,6 +40,7 @@ class PdfStage:
             project.root,
             ctx.options.pdf_variant,
             frozenset(project.allow_hosts),
+            project.pdf_time_limit,
         )
         self.ctx = ctx
         self.typesetting = Typesetting(settings, workers)

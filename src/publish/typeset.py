@@ -10,6 +10,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import mimetypes
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -33,6 +36,7 @@ class Typesetter:
         project_root: Path,
         pdf_variant: str | None = None,
         allowed_hosts: frozenset[str] = frozenset(),
+        time_limit: int | None = None,
     ):
         # WeasyPrint reports each rendering step at INFO; writers need only the outcome.
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -61,6 +65,8 @@ class Typesetter:
         self.project_root = project_root
         # Hosts the project allows fetching from over http(s) ([network] allow in publish.toml).
         self.allowed_hosts = allowed_hosts
+        # Seconds one PDF may take ([pdf] time_limit): a layout WeasyPrint never finishes fails alone.
+        self.time_limit = time_limit
 
     def fetcher(self, refused: list[str], substitutes: dict[Path, Path]) -> Any:
         """Return a URL fetcher that serves files under the allowed roots and data: URLs only.
@@ -107,13 +113,20 @@ class Typesetter:
         text_layer = pdftext.text_layer() if self.text_layer_fallback is None else contextlib.nullcontext()
         # WeasyPrint's warnings are reported below, once, against the briefing instead of its internals.
         try:
-            with capture_warnings("weasyprint", propagate=False) as captured, text_layer:
+            with capture_warnings("weasyprint", propagate=False) as captured, _limit(self.time_limit), text_layer:
                 document = self._weasyprint.HTML(
                     string=page.html, base_url=page.base_url, url_fetcher=self.fetcher(refused, substitutes or {})
                 ).render(font_config=self.font_config)
                 document.metadata.created = document.metadata.created or stamp
                 document.metadata.modified = document.metadata.modified or stamp
                 pdf = document.write_pdf(pdf_variant=self.pdf_variant)
+        except _OutOfTime:
+            raise TypesetError(
+                f"the PDF took longer than {self.time_limit} s to typeset: stopped",
+                location,
+                hint="look for what WeasyPrint lays out again and again (a huge table, floats in a grid,"
+                " an SVG that repeats itself); raise [pdf] time_limit in publish.toml if it only needs longer",
+            ) from None
         except Exception as exc:  # WeasyPrint raises many kinds; report them all with the source
             raise TypesetError(f"WeasyPrint failed: {exc}", location) from exc
         if refused:
@@ -144,3 +157,35 @@ def _line_mentioning(path: Path, url: str) -> int | None:
             if needle in line:
                 return number
     return None
+
+
+class _OutOfTime(BaseException):
+    """Raised by the alarm inside WeasyPrint: a BaseException, so its own `except Exception` lets it pass."""
+
+
+@contextlib.contextmanager
+def _limit(seconds: int | None) -> Iterator[None]:
+    """Stop the block with _OutOfTime after `seconds` (in the main thread of a process; else no limit).
+
+    WeasyPrint catches even BaseException where it draws an SVG (and leaves the image out), so the
+    alarm rings again every second until the block ends, and the block fails at its end anyway.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    rang = False
+
+    def alarm(signum: int, frame: Any) -> None:
+        nonlocal rang
+        rang = True
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    if rang:
+        raise _OutOfTime

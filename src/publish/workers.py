@@ -66,6 +66,8 @@ class TypesetterSettings:
     """WeasyPrint's PDF variant, or None."""
     allowed_hosts: frozenset[str]
     """Hosts it may fetch from."""
+    time_limit: int | None = None
+    """Seconds one PDF may take."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,12 +358,14 @@ def typeset_job(settings: TypesetterSettings, key: str, job: TypesetJob) -> Type
                         settings.project_root,
                         settings.pdf_variant,
                         settings.allowed_hosts,
+                        settings.time_limit,
                     )
                     _typesetters[settings] = typesetter
                 outcome.text_layer_fallback = typesetter.text_layer_fallback  # type: ignore[attr-defined]
                 outcome.path = typesetter.typeset(job.page, job.substitutes)  # type: ignore[attr-defined]
             except PublishError as exc:
                 outcome.error = exc
+                _typesetters.pop(settings, None)  # stopped midway (a time limit), it starts afresh
             except Exception as exc:  # a bug or a library failure: fail this PDF only
                 source = job.page.source
                 location = SourceLocation(_display(source.path, settings.project_root)) if source else None
