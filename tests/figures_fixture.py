@@ -45,19 +45,19 @@ class Figure:
 
 
 FIGURES = (
-    Figure("png-rgb.png", (800, 600)),
-    Figure("png-rgba.png", (800, 600), transparent=True),
-    Figure("png-palette.png", (800, 600)),
-    Figure("png-grey.png", (800, 600), grey=True),
-    Figure("png-16bit.png", (800, 600), grey=True),
-    Figure("png-interlaced.png", (800, 600)),
-    Figure("jpeg-baseline.jpg", (800, 600), photo=True),
-    Figure("jpeg-progressive.jpg", (800, 600), photo=True),
-    Figure("jpeg-cmyk.jpg", (800, 600), photo=True),
+    Figure("png-rgb.png", (1600, 1200)),
+    Figure("png-rgba.png", (1600, 1200), transparent=True),
+    Figure("png-palette.png", (1600, 1200)),
+    Figure("png-grey.png", (1600, 1200), grey=True),
+    Figure("png-16bit.png", (1600, 1200), grey=True),
+    Figure("png-interlaced.png", (1600, 1200)),
+    Figure("jpeg-baseline.jpg", (1600, 1200), photo=True),
+    Figure("jpeg-progressive.jpg", (1600, 1200), photo=True),
+    Figure("jpeg-cmyk.jpg", (1600, 1200), photo=True),
     Figure("jpeg-exif-rotated.jpg", (480, 360), photo=True),
-    Figure("gif.gif", (800, 600)),
-    Figure("webp.webp", (800, 600), photo=True),
-    Figure("svg.svg", (800, 600)),
+    Figure("gif.gif", (1600, 1200)),
+    Figure("webp.webp", (1600, 1200), photo=True),
+    Figure("svg.svg", (1600, 1200)),
     Figure("big-transparent.png", (4000, 3000), transparent=True),
     Figure("big-photo.jpg", (6000, 4000), photo=True),
     Figure("portrait-photo.jpg", (3000, 4000), photo=True),
@@ -153,7 +153,9 @@ def interlaced_png(image: Image.Image) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 1)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw))) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw))) + chunk(b"IEND", b"")
+    )
 
 
 def write_briefing(folder: Path, langs: tuple[str, ...] = ("en", "ar", "fr")) -> Path:
