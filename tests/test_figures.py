@@ -30,6 +30,18 @@ def figures_project(tmp_path_factory: pytest.TempPathFactory, make_project: Make
     write_briefing(root / "briefings" / "figures")
     result = build(project_root=root)
     assert result.ok, [str(e) for e in result.errors]
+    # What the build says, and nothing else: the animated GIF shows its first frame, and the
+    # 480 px phone photo prints soft.
+    assert sorted(result.warnings) == sorted(
+        w
+        for lang in LANGS
+        for w in (
+            f"briefings/figures/{lang}.md:27: image images/gif.gif is animated: its first frame is shown, "
+            "in print and on the web",
+            f"briefings/figures/{lang}.md:25: image jpeg-exif-rotated.jpg prints at 96 ppi, below 150: "
+            "it will look soft; a version 1500 pixels wide would print sharp",
+        )
+    )
     return root
 
 

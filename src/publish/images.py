@@ -51,7 +51,9 @@ WEB_WIDTHS = (480, 960, 1600)
 PRINT_PPI = 300
 """Resolution of print renditions at the size they print."""
 LOW_PPI = 150
-"""Below this at its printed size, an image looks soft: the build warns."""
+"""Below this at its printed size, an image looks soft: the build warns (for images printed at least
+SOFT_MIN_MM wide; an icon a few millimetres wide is left alone)."""
+SOFT_MIN_MM = 50.0
 CSS_PPI = 96
 """WeasyPrint sizes an image at 96 pixels per inch until the layout's box limits it."""
 FIGURE_MAX_HEIGHT_MM = 120.0
@@ -391,7 +393,7 @@ def _to_srgb(image: PILImage.Image, profile: bytes | None) -> PILImage.Image:
 def _warn_if_soft(info: ImageInfo, box: PrintBox, original: Path, location: SourceLocation) -> None:
     inches = box.printed_size(info.width, info.height)
     ppi = info.width / inches[0]
-    if ppi < LOW_PPI:
+    if ppi < LOW_PPI and inches[0] * 25.4 >= SOFT_MIN_MM:
         logger.warning(
             "%s: image %s prints at %d ppi, below %d: it will look soft; a version %d pixels wide would print sharp",
             location,
