@@ -38,25 +38,27 @@ def test_figure_with_caption_and_credit_in_pdf_and_page(project: Path) -> None:
     assert "In Motion" in text and "© Rezvan Zahedi" in text
     listing = subprocess.run([require_tool("pdfimages"), "-list", str(pdf)], capture_output=True, text=True, check=True)
     width, height = (int(v) for v in listing.stdout.splitlines()[2].split()[3:5])
-    assert (width, height) == (2480, 1860)  # the print rendition, not the 4000 px original
+    # The print rendition, not the 4000 px original: 120 mm tall (print.css's cap) at 300 ppi.
+    assert (width, height) == (1890, 1417)
     page = (project / "build" / "site" / "fr" / "fest" / "index.html").read_text(encoding="utf-8")
-    assert '<figure><img src="images/dance.jpg" alt="Danseurs du collectif Nafass" />' in page
+    assert '<figure><picture><source type="image/webp" srcset="images/dance.480.webp 480w, ' in page
+    assert '<img src="images/dance.1600.jpg" alt="Danseurs du collectif Nafass"' in page
     assert '<span class="credit">© Rezvan Zahedi</span></figcaption></figure>' in page
-    with Image.open(project / "build" / "site" / "fr" / "fest" / "images" / "dance.jpg") as web:
+    with Image.open(project / "build" / "site" / "fr" / "fest" / "images" / "dance.1600.jpg") as web:
         assert web.size == (1600, 1200)
 
 
 def test_renditions_are_made_once(project: Path) -> None:
     assert build(project_root=project).ok
     cache = sorted((project / "build" / ".cache" / "images").iterdir())
-    assert len(cache) == 2
+    assert len(cache) == 7  # print, and 3 widths × (WebP, JPEG) for the web
     stamps = [p.stat().st_mtime_ns for p in cache]
     assert build(project_root=project).ok
     assert [p.stat().st_mtime_ns for p in sorted((project / "build" / ".cache" / "images").iterdir())] == stamps
     # A changed image gets new renditions.
     Image.new("RGB", (800, 600), (0, 0, 0)).save(project / "briefings" / "fest" / "images" / "dance.jpg")
     assert build(project_root=project).ok
-    assert len(list((project / "build" / ".cache" / "images").iterdir())) == 4
+    assert len(list((project / "build" / ".cache" / "images").iterdir())) == 7 + 5  # 800 px wide: 2 web widths
 
 
 def test_missing_image_names_file_and_line(project: Path) -> None:

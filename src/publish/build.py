@@ -128,7 +128,8 @@ def _prepare(ctx: Context, planned: list[Planned], stale: set[tuple[str, str, st
             with capture_warnings() as warnings, reading() as reads:
                 try:
                     doc = prepare_document(briefing, source, ctx.brands)
-                    images = prepare_images(doc, ctx.project, ctx.out_dir)
+                    layouts = ctx.brands.for_source(briefing, source)
+                    images = prepare_images(doc, ctx.project, ctx.out_dir, layouts, ctx.options.force)
                 except PublishError as exc:
                     ctx.failed(exc, *(unit(kind, source.slug, source.lang) for kind in ("pdf", "page")))
                     continue

@@ -9,12 +9,23 @@ optional credit line right under it:
 becomes `<figure><img …><figcaption>In Motion, … <span class="credit">© Rezvan Zahedi</span>
 </figcaption></figure>`. Runs before direction analysis, so captions get isolation and French
 spacing like any text. Every image met is recorded in `env["images"]` with its source line.
+
+`render_image` writes a web image as a `<picture>`: WebP renditions with a JPEG or PNG
+fallback, `srcset` and `sizes`, its width and height, and `loading="lazy"` for all but the
+first, from what `env["image_info"]` says of it (`images.probe_image`). Print keeps a plain
+`<img>`: the PDF fetcher serves it the print rendition.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+
+from .images import web_markup
 
 CREDIT_MARKS = ("©", "(c)", "Photo:", "Photo :", "Crédit", "Credit", "صورة", "تصوير")
 
@@ -69,3 +80,24 @@ def _figure_children(children: list[Token]) -> list[Token] | None:
 def _is_credit(tokens: list[Token]) -> bool:
     first = tokens[0] if tokens else None
     return first is not None and first.type == "text" and first.content.lstrip().startswith(CREDIT_MARKS)
+
+
+def render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """markdown-it render rule: a web image with its renditions; print and unknown images as markdown-it writes them."""
+    token = tokens[idx]
+    info = env.get("image_info", {}).get(str(token.attrGet("src")))
+    if info is None or env.get("medium") == "print":
+        return self.image(tokens, idx, options, env)
+    shown = env.setdefault("images_shown", [])
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    markup = web_markup(str(token.attrGet("src")), alt, info, lazy=bool(shown))
+    shown.append(token.attrGet("src"))
+    img = "".join(f' {name}="{escapeHtml(value)}"' for name, value in markup["img"].items())
+    title = f' title="{escapeHtml(str(token.attrGet("title")))}"' if token.attrGet("title") else ""
+    sources = "".join(
+        f'<source type="{kind}" srcset="{escapeHtml(srcset)}" sizes="{escapeHtml(markup["img"].get("sizes", ""))}" />'
+        for kind, srcset in markup["sources"].items()
+    )
+    if not sources:
+        return f"<img{img}{title} />"
+    return f"<picture>{sources}<img{img}{title} /></picture>"

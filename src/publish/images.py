@@ -1,9 +1,21 @@
 """Images: a document's `ImageRef`s → checked files and their print and web renditions.
 
-Each image is read once, checked (inside the briefing folder, a real image, not absurdly
-large), then resized and compressed for print (up to 2480 px, A4 width at 300 dpi) and for the
-web (up to 1600 px). Renditions are cached by content: `build/.cache/images/<sha256>-<kind>.<ext>`,
-so a rebuild reuses them and only a changed image is processed again.
+Each image is found in its briefing folder and read in full when the document is parsed
+(`probe_image`): a truncated, corrupt or unknown file, a pixel bomb or an unsafe SVG is an
+error at the line that shows it, for `publish check` as for the build. Renditions:
+
+    print   one copy sized for the box the figure prints in (the brand's page width less its
+            margins, at most FIGURE_MAX_HEIGHT_MM tall) at PRINT_PPI, as 8-bit JPEG (photos) or PNG (graphics, and
+            anything transparent: WeasyPrint keeps its alpha as a soft mask)
+    web     WEB_WIDTHS wide (never wider than the source), each as WebP and as JPEG or PNG, for
+            a `<picture>` with `srcset` (`figures.render_image` writes the markup)
+
+EXIF orientation is applied, 16-bit images are scaled to 8 bits, colours with an ICC profile are
+converted to sRGB (a CMYK JPEG without one is printed as CMYK), an animated GIF shows its
+first frame. SVG is sanitised (`svg.py`) and used as it is for both.
+
+Renditions are cached by content in `build/.cache/images/`: `<source digest>-<kind>.<own
+digest><ext>`. A cached file whose bytes no longer match the digest in its name is made again.
 """
 
 from __future__ import annotations
@@ -11,22 +23,128 @@ from __future__ import annotations
 import hashlib
 import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from difflib import get_close_matches
+from io import BytesIO
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from .errors import SourceError
 from .model import Document, ImageRef, SourceLocation
 from .output import atomic_write_bytes
+from .svg import SvgError, sanitize_svg, svg_size
+
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
 
 logger = logging.getLogger(__name__)
 
 MAX_PIXELS = 80_000_000
-"""Larger images are refused: decoding them would take gigabytes of memory."""
-SIZES = {"print": 2480, "web": 1600}
-"""Longest side of each rendition, in pixels."""
-RECIPE = "1"
+"""Larger images are refused before they are decoded: decoding takes 4 bytes per pixel or more."""
+FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "MPO": "JPEG", "GIF": "GIF", "WEBP": "WebP", "TIFF": "TIFF", "BMP": "BMP"}
+"""Raster formats publish reads (Pillow's name → the name writers know)."""
+WEB_WIDTHS = (480, 960, 1600)
+"""Widths of the web renditions, in pixels; a smaller source stops at its own width."""
+PRINT_PPI = 300
+"""Resolution of print renditions at the size they print."""
+LOW_PPI = 150
+"""Below this at its printed size, an image looks soft: the build warns (for images printed at least
+SOFT_MIN_MM wide; an icon a few millimetres wide is left alone)."""
+SOFT_MIN_MM = 50.0
+CSS_PPI = 96
+"""WeasyPrint sizes an image at 96 pixels per inch until the layout's box limits it."""
+FIGURE_MAX_HEIGHT_MM = 120.0
+"""`figure img { max-height }` in layouts/base/css/print.css."""
+PAGE_MARGINS_MM = (17.0 + 12.0, 22.0 + 25.0)
+"""Inline and block page margins, added together: the narrowest text block of the shipped layouts
+(syrien-nest-fait's print.css; base's is 43 mm wide). Sized for a box a little wider than the real
+one, a copy prints at 300 to about 340 ppi, never soft and never over 400."""
+RECIPE = "2"
 """Bump when the way renditions are made changes, so cached ones are made again."""
+
+_PAGES_MM = {
+    "a3": (297, 420),
+    "a4": (210, 297),
+    "a5": (148, 210),
+    "a6": (105, 148),
+    "b4": (250, 353),
+    "b5": (176, 250),
+    "jis-b4": (257, 364),
+    "jis-b5": (182, 257),
+    "letter": (215.9, 279.4),
+    "legal": (215.9, 355.6),
+    "ledger": (279.4, 431.8),
+}
+_UNITS_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
+
+
+@dataclass(frozen=True, slots=True)
+class PrintBox:
+    """The largest box a figure prints in, in millimetres."""
+
+    width: float
+    height: float
+
+    @classmethod
+    def for_page(cls, page_size: str | None) -> PrintBox:
+        """Return the figure box of a brand's page size ("A4", "A5 landscape", "170mm 240mm"; None: A4)."""
+        words = (page_size or "A4").lower().split()
+        if words and words[0] in _PAGES_MM:
+            width, height = _PAGES_MM[words[0]]
+            if words[1:] == ["landscape"]:
+                width, height = height, width
+        else:
+            width, height = (float(w[:-2]) * _UNITS_MM[w[-2:]] for w in words)
+        return cls(width - PAGE_MARGINS_MM[0], min(FIGURE_MAX_HEIGHT_MM, height - PAGE_MARGINS_MM[1]))
+
+    def printed_size(self, width: int, height: int) -> tuple[float, float]:
+        """Return the size in inches an image of `width` × `height` pixels prints at."""
+        natural = (width / CSS_PPI, height / CSS_PPI)
+        scale = min(1.0, self.width / 25.4 / natural[0], self.height / 25.4 / natural[1])
+        return natural[0] * scale, natural[1] * scale
+
+    def pixels(self, width: int, height: int) -> tuple[int, int]:
+        """Return the size of the print rendition: PRINT_PPI at the printed size, never larger than the source."""
+        inches = self.printed_size(width, height)
+        target = (round(inches[0] * PRINT_PPI), round(inches[1] * PRINT_PPI))
+        return (width, height) if target[0] >= width else (max(1, target[0]), max(1, target[1]))
+
+
+A4 = PrintBox.for_page("A4")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """What the web page's markup needs to know about an image, read from its file."""
+
+    width: int
+    """Width as shown (after EXIF orientation), in pixels; for SVG, its declared width (0 if none)."""
+    height: int
+    """Height as shown, in pixels."""
+    kind: str
+    """"photo" (JPEG fallback), "graphic" (PNG fallback) or "vector" (SVG, served as it is)."""
+
+    def web_files(self, src: str) -> list[tuple[int, str, str]]:
+        """Return (width, MIME type, path relative to the page) of each web rendition, in `srcset` order."""
+        if self.kind == "vector":
+            return [(self.width, "image/svg+xml", src)]
+        widths = sorted({min(w, self.width) for w in WEB_WIDTHS})
+        fallback = (".jpg", "image/jpeg") if self.kind == "photo" else (".png", "image/png")
+        files = [(w, "image/webp", _renamed(src, w, ".webp")) for w in widths]
+        return files + [(w, fallback[1], _renamed(src, w, fallback[0])) for w in widths]
+
+    def web_height(self, width: int) -> int:
+        """Return the height of the rendition `width` pixels wide."""
+        return max(1, round(self.height * width / self.width)) if self.width else self.height
+
+
+def _renamed(src: str, width: int, ext: str) -> str:
+    """images/photo.png → images/photo.960.webp (the path stays relative, as written)."""
+    path = PurePosixPath(urlsplit(src).path)
+    return str(path.with_name(f"{path.stem}.{width}{ext}"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +157,8 @@ class PreparedImage:
     """The file in the briefing folder."""
     print_path: Path
     """Rendition for the PDF."""
-    web_path: Path
-    """Rendition for the web page."""
+    web_files: tuple[tuple[str, Path], ...] = ()
+    """Each web rendition: its path relative to the page (as the markup names it) and its cached file."""
 
 
 def locate_images(doc: Document, project_root: Path) -> list[tuple[ImageRef, Path, SourceLocation]]:
@@ -60,17 +178,252 @@ def locate_images(doc: Document, project_root: Path) -> list[tuple[ImageRef, Pat
     return found
 
 
-def prepare_images(doc: Document, cache_dir: Path, project_root: Path) -> list[PreparedImage]:
-    """Check a document's images and make (or reuse) their renditions."""
+def probe_image(src: str, line: int, source_path: Path, shown_as: Path | None = None) -> ImageInfo:
+    """Find an image beside a language file and read it in full; a SourceError at its line if it can't be used.
+
+    `shown_as` is the language file's path as messages name it (relative to the project).
+    """
+    location = SourceLocation(shown_as or source_path, line)
+    original = _resolve(src, source_path.parent.resolve(), location)
+    data = original.read_bytes()
+    if _is_svg(original, data):
+        svg = _sanitized(data, original, location)
+        width, height = svg_size(svg)
+        return ImageInfo(width, height, "vector")
+    with _opened(data, original, location) as image:
+        info, frames = _info(image), getattr(image, "n_frames", 1)
+    with _opened(data, original, location, decode=True, quick=True):
+        pass  # read in full: a truncated or damaged file fails here, not in the PDF
+    if frames > 1:
+        logger.warning("%s: image %s is animated: its first frame is shown, in print and on the web", location, src)
+    return info
+
+
+def prepare_images(
+    doc: Document, cache_dir: Path, project_root: Path, box: PrintBox = A4, force: bool = False
+) -> list[PreparedImage]:
+    """Check a document's images and make (or reuse) their renditions; `force` makes them all again."""
     prepared = []
     for ref, original, location in locate_images(doc, project_root):
         data = original.read_bytes()
         digest = hashlib.sha256(data + RECIPE.encode()).hexdigest()[:32]
-        paths = {}
-        for kind, size in SIZES.items():
-            paths[kind] = _rendition(data, digest, kind, size, cache_dir, original, location)
-        prepared.append(PreparedImage(ref.src, original, paths["print"], paths["web"]))
+        if _is_svg(original, data):  # sanitised, for print and the web alike
+            path = _cached(cache_dir, f"{digest}-svg", ".svg", force) or _store(
+                cache_dir, f"{digest}-svg", ".svg", _sanitized(data, original, location, warn=False)
+            )
+            prepared.append(PreparedImage(ref.src, original, path, ((unquote(urlsplit(ref.src).path), path),)))
+            continue
+        made = _Renditions(data, original, location)
+        info = made.info
+        width, height = box.pixels(info.width, info.height)
+        _warn_if_soft(info, box, original, location)
+        print_stem = f"{digest}-print-{width}x{height}"
+        print_ext = ".jpg" if info.kind == "photo" else ".png"
+        print_path = _cached(cache_dir, print_stem, print_ext, force) or _store(
+            cache_dir, print_stem, print_ext, made.print_copy((width, height))
+        )
+        web_files = []
+        for web_width, kind, name in info.web_files(ref.src):
+            ext = PurePosixPath(name).suffix
+            stem = f"{digest}-web-{web_width}"
+            path = _cached(cache_dir, stem, ext, force) or _store(
+                cache_dir, stem, ext, made.web_copy(web_width, info.web_height(web_width), kind)
+            )
+            web_files.append((unquote(name), path))
+        prepared.append(PreparedImage(ref.src, original, print_path, tuple(web_files)))
     return prepared
+
+
+class _Renditions:
+    """Decodes an image once, when the first rendition that is not cached is asked for."""
+
+    def __init__(self, data: bytes, original: Path, location: SourceLocation):
+        self.data, self.original, self.location = data, original, location
+        self._image: PILImage.Image | None = None
+        with _opened(data, original, location) as image:
+            self.info = _info(image)
+
+    def image(self) -> PILImage.Image:
+        if self._image is None:
+            with _opened(self.data, self.original, self.location, decode=True) as image:
+                self._image = _normalized(image)
+        return self._image
+
+    def print_copy(self, size: tuple[int, int]) -> bytes:
+        from PIL import Image
+
+        image = self.image()
+        if image.size != size:
+            image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        out = BytesIO()
+        if self.info.kind == "photo":
+            # Baseline JPEG: what every PDF reader decodes; CMYK stays CMYK (WeasyPrint labels it so).
+            image.save(out, "JPEG", quality=90, optimize=True)
+        else:
+            image.save(out, "PNG")  # 8-bit, not interlaced: WeasyPrint embeds its data as it is
+        return out.getvalue()
+
+    def web_copy(self, width: int, height: int, kind: str) -> bytes:
+        from PIL import Image
+
+        image = self.image()
+        if image.mode == "CMYK":
+            image = image.convert("RGB")
+        if image.size != (width, height):
+            image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        out = BytesIO()
+        if kind == "image/webp":
+            lossless = self.info.kind != "photo"
+            image.save(out, "WEBP", quality=80, lossless=lossless, method=4)
+        elif kind == "image/jpeg":
+            image.save(out, "JPEG", quality=80, optimize=True, progressive=True)
+        else:
+            image.save(out, "PNG", optimize=True)
+        return out.getvalue()
+
+
+@contextmanager
+def _opened(
+    data: bytes, original: Path, location: SourceLocation, decode: bool = False, quick: bool = False
+) -> Iterator[PILImage.Image]:
+    """Open an image with Pillow's pixel limit set; errors name the file and what Pillow says.
+
+    `decode` reads all its pixels; `quick` allows a JPEG to be decoded at 1/8 of its size (every byte is
+    still read): enough to check it, not to use it.
+    """
+    from PIL import Image, ImageFile, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow refuses more before decoding (and warns above half)
+    # WeasyPrint, once imported, tells Pillow to accept truncated files: not while publish checks one.
+    accept_truncated, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    name = original.name
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(data)) as image:
+                if image.format not in FORMATS:
+                    raise SourceError(
+                        f"image {name} is in a format publish does not use ({image.format})",
+                        location,
+                        hint="save it as JPEG (photos), PNG (graphics), WebP, GIF or SVG",
+                    )
+                if decode:
+                    if quick and image.format == "JPEG":
+                        image.draft(image.mode, (image.width // 8, image.height // 8))
+                    image.load()
+                yield image
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise SourceError(
+            f"image {name} is too large (over {MAX_PIXELS // 1_000_000} megapixels)",
+            location,
+            hint="scale it down before adding it: 3000 pixels on the longest side is plenty",
+        ) from None
+    except UnidentifiedImageError:
+        raise SourceError(
+            f"image {name} cannot be read: it is not in a format publish knows "
+            f"({', '.join(sorted(set(FORMATS.values())))} or SVG)",
+            location,
+            hint="save it as JPEG (photos), PNG (graphics) or SVG",
+        ) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise SourceError(
+            f"image {name} cannot be read: {exc}", location, hint="the file may be truncated or damaged: save it again"
+        ) from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = accept_truncated
+
+
+def _info(image: PILImage.Image) -> ImageInfo:
+    """Return the shown size and kind of an opened image (nothing decoded)."""
+    width, height = image.size
+    if _orientation(image) in (5, 6, 7, 8):  # turned a quarter: width and height swap
+        width, height = height, width
+    photo = FORMATS[image.format or ""] == "JPEG" or (image.format == "WEBP" and not _has_alpha(image))
+    return ImageInfo(width, height, "photo" if photo else "graphic")
+
+
+def _orientation(image: PILImage.Image) -> int:
+    try:
+        return int(image.getexif().get(0x0112, 1))
+    except (ValueError, TypeError, SyntaxError, OSError):
+        return 1
+
+
+def _has_alpha(image: PILImage.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+
+
+def _normalized(image: PILImage.Image) -> PILImage.Image:
+    """Return the first frame upright, in 8-bit L, LA, RGB, RGBA or CMYK, in sRGB when it had a profile."""
+    from PIL import ImageOps
+
+    image.seek(0)
+    upright = ImageOps.exif_transpose(image) or image
+    mode = upright.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        # 16-bit grey: scale to 8 bits (a plain convert clips everything above 255 to white).
+        upright = upright.convert("I").point(lambda v: v / 257).convert("L")
+    elif mode == "F":
+        low, high = upright.getextrema()
+        upright = upright.point(lambda v: (v - low) * 255 / ((high - low) or 1)).convert("L")
+    elif _has_alpha(upright):
+        upright = upright.convert("LA" if mode in ("L", "LA", "La", "1") else "RGBA")
+    elif mode in ("1", "L"):
+        upright = upright.convert("L")
+    elif mode not in ("RGB", "CMYK"):  # palette, YCbCr, LAB…
+        upright = upright.convert("RGB")
+    return _to_srgb(upright, image.info.get("icc_profile"))
+
+
+def _to_srgb(image: PILImage.Image, profile: bytes | None) -> PILImage.Image:
+    """Convert an image with an embedded ICC profile to sRGB (CMYK included); others are left as they are."""
+    if not profile or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    from PIL import ImageCms
+
+    try:
+        source = ImageCms.ImageCmsProfile(BytesIO(profile))
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a broken profile: the colours as they are
+    return converted if converted is not None else image
+
+
+def _warn_if_soft(info: ImageInfo, box: PrintBox, original: Path, location: SourceLocation) -> None:
+    inches = box.printed_size(info.width, info.height)
+    ppi = info.width / inches[0]
+    if ppi < LOW_PPI and inches[0] * 25.4 >= SOFT_MIN_MM:
+        logger.warning(
+            "%s: image %s prints at %d ppi, below %d: it will look soft; a version %d pixels wide would print sharp",
+            location,
+            original.name,
+            round(ppi),
+            LOW_PPI,
+            round(inches[0] * PRINT_PPI),
+        )
+
+
+def _is_svg(original: Path, data: bytes) -> bool:
+    """An .svg file is read as SVG only (a PNG named .svg is an error, not a PNG)."""
+    return original.suffix.lower() == ".svg"
+
+
+def _sanitized(data: bytes, original: Path, location: SourceLocation, warn: bool = True) -> bytes:
+    """Return the SVG made safe; `warn` says what was removed (probe_image does, once per parse)."""
+    try:
+        svg, removed = sanitize_svg(data)
+    except SvgError as exc:
+        raise SourceError(
+            f"image {original.name} cannot be used: {exc}",
+            location,
+            hint="export it again as plain SVG (no scripts, no entities, no external files)",
+        ) from None
+    if removed and warn:
+        logger.warning(
+            "%s: image %s: removed what an SVG figure may not carry: %s", location, original.name, ", ".join(removed)
+        )
+    return svg
 
 
 def _resolve(src: str, folder: Path, location: SourceLocation) -> Path:
@@ -87,56 +440,54 @@ def _resolve(src: str, folder: Path, location: SourceLocation) -> Path:
             f"image {src} is outside the briefing folder", location, hint="move it into the briefing folder"
         )
     if not path.is_file():
-        raise SourceError(
-            f"image {src} not found",
-            location,
-            hint=f"the path is relative to {folder.name}/; check the file name and its case",
-        )
+        raise SourceError(f"image {src} not found", location, hint=_did_you_mean(path, folder))
     return path
 
 
-def _rendition(
-    data: bytes, digest: str, kind: str, size: int, cache_dir: Path, original: Path, location: SourceLocation
-) -> Path:
-    """Return the cached rendition of an image, making it if needed."""
-    suffix = original.suffix.lower()
-    if suffix == ".svg":
-        return original  # vector: nothing to resize
-    for ext in (".jpg", ".png"):
-        cached = cache_dir / f"{digest}-{kind}{ext}"
-        if cached.is_file():
-            return cached
-    from io import BytesIO
+def _did_you_mean(path: Path, folder: Path) -> str:
+    """Name the files of the folder the missing one may be, else say what the path is relative to."""
+    where = path.parent if path.parent.is_dir() else folder
+    names = sorted(p.name for p in where.iterdir() if p.is_file()) if where.is_dir() else []
+    close = get_close_matches(path.name, names, n=1, cutoff=0.6) or [n for n in names if n.lower() == path.name.lower()]
+    if close:
+        return f"did you mean {where.relative_to(folder).joinpath(close[0]).as_posix()}?"
+    return f"the path is relative to {folder.name}/; check the file name and its case"
 
-    from PIL import Image, ImageOps
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-            with Image.open(BytesIO(data)) as image:
-                image = ImageOps.exif_transpose(image)
-                image.thumbnail((size, size), Image.Resampling.LANCZOS)
-                keep_alpha = image.mode in ("RGBA", "LA", "P") and suffix == ".png"
-                out = BytesIO()
-                if keep_alpha:
-                    image.save(out, "PNG", optimize=True)
-                    ext = ".png"
-                else:
-                    image.convert("RGB").save(
-                        out, "JPEG", quality=85 if kind == "print" else 80, optimize=True, progressive=True
-                    )
-                    ext = ".jpg"
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise SourceError(
-            f"image {original.name} is too large (over {MAX_PIXELS // 1_000_000} megapixels)",
-            location,
-            hint="scale it down before adding it: 3000 pixels on the longest side is plenty",
-        ) from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise SourceError(
-            f"image {original.name} cannot be read: {exc}", location, hint="save it as JPEG or PNG"
-        ) from None
-    cached = cache_dir / f"{digest}-{kind}{ext}"
-    atomic_write_bytes(cached, out.getvalue())
-    return cached
+def _cached(cache_dir: Path, stem: str, ext: str, force: bool) -> Path | None:
+    """Return a cached rendition whose bytes still match the digest in its name; drop damaged ones."""
+    for path in sorted(cache_dir.glob(f"{stem}.*{ext}")) if cache_dir.is_dir() else ():
+        own = path.name[len(stem) + 1 : -len(ext)]
+        if not force and hashlib.sha256(path.read_bytes()).hexdigest()[:16] == own:
+            return path
+        path.unlink(missing_ok=True)  # damaged (or --force): made again
+    return None
+
+
+def _store(cache_dir: Path, stem: str, ext: str, data: bytes) -> Path:
+    path = cache_dir / f"{stem}.{hashlib.sha256(data).hexdigest()[:16]}{ext}"
+    atomic_write_bytes(path, data)
+    return path
+
+
+def web_markup(src: str, alt: str, info: ImageInfo, lazy: bool) -> dict[str, Any]:
+    """Return the attributes of a web image: `sources` (type → srcset) and the `<img>`'s own."""
+    files = info.web_files(src)
+    largest = max(w for w, _, _ in files)
+    img_files = [f for f in files if f[1] != "image/webp"]
+    attrs: dict[str, Any] = {"src": img_files[-1][2], "alt": alt}
+    if info.kind != "vector":
+        attrs["srcset"] = ", ".join(f"{name} {w}w" for w, _, name in img_files)
+        attrs["sizes"] = SIZES
+    if info.width:
+        attrs["width"], attrs["height"] = str(largest), str(info.web_height(largest))
+    if lazy:
+        attrs["loading"] = "lazy"
+    attrs["decoding"] = "async"
+    webp = [f for f in files if f[1] == "image/webp"]
+    sources = {"image/webp": ", ".join(f"{name} {w}w" for w, _, name in webp)} if webp else {}
+    return {"sources": sources, "img": attrs}
+
+
+SIZES = "(max-width: 42rem) 100vw, 42rem"
+"""How wide a figure shows on the web page: the text's measure (`--measure` in screen.css)."""

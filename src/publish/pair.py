@@ -64,9 +64,12 @@ def _build_pair(
     brands = Brands(project)
     by_lang = {s.lang: s for s in briefing.sources}
     docs = [prepare_document(briefing, by_lang[lang], brands) for lang in langs]
-    substitutes = {image.original: image.print_path for doc in docs for image in prepare_images(doc, project, out_dir)}
+    layouts = brands.for_source(briefing, docs[0].source)
+    substitutes = {
+        image.original: image.print_path for doc in docs for image in prepare_images(doc, project, out_dir, layouts)
+    }
     target = out_dir / "pdf" / f"{briefing.slug}.{langs[0]}+{langs[1]}.pdf"
-    page = render_pair_page(docs[0], docs[1], brands.for_source(briefing, docs[0].source), target)
+    page = render_pair_page(docs[0], docs[1], layouts, target)
     roots = [project.layouts_dir, project.fonts_dir, project.briefings_dir]
     typesetter = Typesetter(roots, project.root, pdf_variant, frozenset(project.allow_hosts), project.pdf_time_limit)
     if typesetter.text_layer_fallback:

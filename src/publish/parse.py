@@ -13,8 +13,8 @@ where the layout floats them to the page bottom (`float: footnote`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from babel import UnknownLocaleError
@@ -30,10 +30,13 @@ from .config import LANGUAGE, canonical_language
 from .containers import containers_plugin
 from .direction import has_arabic, language_direction, mark_directions
 from .errors import SourceError
-from .figures import make_figures
+from .figures import make_figures, render_image
 from .i18n import Digits, locale_of, localize_digits
 from .model import Document, Heading, ImageRef, Source, SourceLocation, shown
 from .typography import french_typography
+
+if TYPE_CHECKING:
+    from .images import ImageInfo
 
 MAX_BRACKETS = 10_000
 """The most `[` one file's text (paragraphs, headings, table cells; not code) may hold.
@@ -70,6 +73,7 @@ def make_parser(allow_html: tuple[str, ...] = (), allow_hosts: tuple[str, ...] =
     md.core.ruler.push("direction", mark_directions)
     md.core.ruler.push("french", french_typography)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
+    md.add_render_rule("image", render_image)
     md.options["allow_html"] = tuple(allow_html)
     md.options["allow_hosts"] = tuple(h.lower() for h in allow_hosts)
     return md
@@ -108,11 +112,14 @@ OWN_TAGS = {
     "figure",
     "figcaption",
     "section",
+    "picture",
+    "source",
 }
 OWN_ATTRIBUTES = {
     "*": {"id", "class", "lang", "dir"},
     "a": {"href"},
-    "img": {"src", "alt"},
+    "img": {"src", "alt", "srcset", "sizes", "width", "height", "loading", "decoding"},
+    "source": {"type", "srcset", "sizes"},
     "ol": {"start"},
     "th": {"style"},
     "td": {"style"},
@@ -140,12 +147,14 @@ def sanitize(html: str, allowed: tuple[str, ...], hosts: tuple[str, ...] = (), r
     import nh3
 
     def network_rule(tag: str, attribute: str, value: str) -> str | None:
-        if tag == "img" and attribute == "src":
-            parts = urlsplit(value)
-            if (parts.scheme or parts.netloc) and (parts.hostname or "").lower() not in hosts:
-                if refused is not None:
-                    refused.append(value)
-                return None
+        if tag in ("img", "source") and attribute in ("src", "srcset"):
+            urls = [c.split()[0] for c in value.split(",") if c.strip()] if attribute == "srcset" else [value]
+            for url in urls:
+                parts = urlsplit(url)
+                if (parts.scheme or parts.netloc) and (parts.hostname or "").lower() not in hosts:
+                    if refused is not None:
+                        refused.append(url)
+                    return None
         return value
 
     tags = OWN_TAGS | set(allowed)
@@ -163,12 +172,18 @@ def sanitize(html: str, allowed: tuple[str, ...], hosts: tuple[str, ...] = (), r
 
 
 def parse(
-    source: Source, md: MarkdownIt, digits: Digits = Digits.LATIN, strings: dict[str, Any] | None = None
+    source: Source,
+    md: MarkdownIt,
+    digits: Digits = Digits.LATIN,
+    strings: dict[str, Any] | None = None,
+    probe: Callable[[str, int], ImageInfo] | None = None,
 ) -> Document:
     """Parse one language file's body into a Document.
 
     `digits` and `strings` come from the brand: generated text (footnote markers, the
-    signatories' count line) is written in the document's language and digits.
+    signatories' count line) is written in the document's language and digits. `probe` reads
+    each image the body shows (an error at its line if it can't be used); the web HTML then
+    names its renditions.
     """
     direction = language_direction(source.lang)
     env: dict[str, Any] = {
@@ -180,6 +195,8 @@ def parse(
         "strings": strings or {},
     }
     tokens = md.parse(source.body, env)
+    if probe is not None:
+        env["image_info"] = {src: probe(src, line) for src, line, _ in env.get("images", ())}
     headings = []
     languages = set()
     for index, token in enumerate(tokens):

@@ -26,7 +26,7 @@ from .result import BuildResult
 
 if TYPE_CHECKING:
     from .check import Coverage
-    from .images import PreparedImage
+    from .images import ImageInfo, PreparedImage
     from .render import Layouts
 
 
@@ -145,13 +145,17 @@ def prepare_documents(
 
 def parse_source(briefing: Briefing, source: Source, brands: Brands) -> Document:
     """Parse one language file with its brand's digits and strings; errors name the file's line."""
+    from .images import probe_image
     from .parse import parse
+
+    def probe(src: str, line: int) -> ImageInfo:
+        return probe_image(src, line, source.path, brands.project.relative(source.path))
 
     try:
         # The brand decides the digits and words of what parsing generates (notes, counts).
         brand = brands.for_source(briefing, source)
         digits = brand.settings.digits_for(source.lang)
-        return parse(source, brands.parser(), digits, brand.strings(source.lang))
+        return parse(source, brands.parser(), digits, brand.strings(source.lang), probe)
     except PublishError as exc:
         if exc.location is not None:  # the parser knows files by absolute path
             exc.location = SourceLocation(brands.project.relative(exc.location.path), exc.location.line)
@@ -172,8 +176,15 @@ def brand_location(briefing: Briefing, source: Source, project: Project) -> Sour
     return SourceLocation(project.relative(source.path))
 
 
-def prepare_images(doc: Document, project: Project, out_dir: Path) -> list[PreparedImage]:
-    """Make the print and web renditions of a document's images, cached under the output folder."""
+def prepare_images(
+    doc: Document, project: Project, out_dir: Path, layouts: Layouts, force: bool = False
+) -> list[PreparedImage]:
+    """Make the print and web renditions of a document's images, cached under the output folder.
+
+    Print renditions are sized for the figure box of the brand's page; `force` makes them all again.
+    """
+    from .images import PrintBox
     from .images import prepare_images as make
 
-    return make(doc, out_dir / ".cache" / "images", project.root)
+    box = PrintBox.for_page(layouts.settings.page_size)
+    return make(doc, out_dir / ".cache" / "images", project.root, box, force)

@@ -88,11 +88,15 @@ class Typesetter:
                 if scheme == "file":
                     path = Path(unquote(urlsplit(url).path)).resolve()
                     allowed = any(path.is_relative_to(root) for root in roots) and path.is_file()
+                    served = url
                     if path in substitutes:  # a checked briefing image: serve its print rendition
                         path, allowed = substitutes[path], True
+                        # The response's URL must name the file whose bytes it carries: WeasyPrint
+                        # decodes the bytes, then embeds the file the URL names (LazyLocalImage).
+                        served = path.as_uri()
                     if allowed:
                         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+                        return URLFetcherResponse(served, path.read_bytes(), {"Content-Type": kind})
                 refused.append(url)
                 raise ValueError(f"publish does not fetch {url}: only files inside the project are allowed")
 

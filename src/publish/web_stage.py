@@ -142,16 +142,17 @@ def _render_index_page(name: str, catalogue: Catalogue, layouts: Layouts, site: 
 
 
 def _copy_web_images(item: Prepared, site_dir: Path) -> list[Path]:
-    """Put each web rendition where the page's relative src expects it."""
+    """Put each web rendition where the page's markup names it, beside the page."""
     from .output import copy_file
 
     page_dir = site_dir / item.doc.source.lang / item.doc.source.slug
     copied = []
     for image in item.images:
-        target = (page_dir / image.src).resolve()
-        if target.is_relative_to(page_dir.resolve()):
-            copy_file(image.web_path, target)
-            copied.append(target)
+        for name, cached in image.web_files:
+            target = (page_dir / name).resolve()
+            if target.is_relative_to(page_dir.resolve()):
+                copy_file(cached, target)
+                copied.append(target)
     return copied
 
 
