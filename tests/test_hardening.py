@@ -419,3 +419,41 @@ def test_the_time_limit_is_checked(project: Path) -> None:
         (project / "publish.toml").write_text(f'[project]\ntitle = "T"\n[pdf]\ntime_limit = {value}\n')
         run = publish(project, "check")
         assert run.returncode != 0 and "pdf.time_limit" in run.stderr, run.stderr
+
+
+# --- 4. the pixel limit, for images drawn inside an SVG too -----------------------------------------
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header declares width × height pixels (its data is one empty row: never decoded)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("pixels", [(13000, 13000), (9000, 9000)])
+def test_an_image_inside_an_svg_obeys_the_pixel_limit(project: Path, pixels: tuple[int, int]) -> None:
+    import base64
+
+    png = base64.b64encode(png_claiming(*pixels)).decode()
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+        f'<image href="data:image/png;base64,{png}" width="100" height="100"/></svg>'
+    )
+    write(project, "good/images/wrapped.svg", svg)
+    write(
+        project,
+        "good/en.md",
+        "---\ntitle: Good briefing\n---\n\nAll is well.\n\n![A wrapped PNG](images/wrapped.svg)\n",
+    )
+    run = publish(project, "build", "--format", "pdf", "--jobs", "2")
+    assert run.returncode == 1
+    assert "briefings/good/en.md: an image of the page is too large (over 80 megapixels)" in run.stderr
+    assert "DecompressionBomb" not in run.stderr and "Traceback" not in run.stderr
+    assert not (project / "build" / "pdf" / "good.en.pdf").exists()
+    assert (project / "build" / "pdf" / "good.ar.pdf").is_file()

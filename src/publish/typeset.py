@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import pdftext
 from .errors import TypesetError
+from .images import MAX_PIXELS
 from .logcapture import capture_warnings
 from .model import RenderedPage, SourceLocation
 from .output import atomic_write_bytes
@@ -68,7 +69,7 @@ class Typesetter:
         # Seconds one PDF may take ([pdf] time_limit): a layout WeasyPrint never finishes fails alone.
         self.time_limit = time_limit
 
-    def fetcher(self, refused: list[str], substitutes: dict[Path, Path]) -> Any:
+    def fetcher(self, refused: list[str], substitutes: dict[Path, Path], oversized: set[str] | None = None) -> Any:
         """Return a URL fetcher that serves files under the allowed roots and data: URLs only.
 
         `substitutes` maps a briefing's image files to their print renditions.
@@ -77,9 +78,21 @@ class Typesetter:
 
         roots = self.allowed_roots
         hosts = self.allowed_hosts
+        oversized = set() if oversized is None else oversized
 
         class ConfinedFetcher(URLFetcher):
             def fetch(self, url: str, headers: Any = None) -> Any:
+                response = self.confined(url, headers)
+                data = response.read()
+                # The pixel limit holds for every image WeasyPrint decodes, not only the briefing's
+                # own figures: one drawn inside an SVG, or given as a data: URL, is refused too.
+                if _too_many_pixels(data):
+                    refused.append(url)
+                    oversized.add(url)
+                    raise ValueError(f"publish does not load {url[:80]}: over {MAX_PIXELS // 1_000_000} megapixels")
+                return URLFetcherResponse(response.url, data, response.headers, response.status)
+
+            def confined(self, url: str, headers: Any = None) -> Any:
                 scheme = urlsplit(url).scheme.lower()
                 if scheme == "data":
                     return super().fetch(url, headers)
@@ -105,6 +118,7 @@ class Typesetter:
     def typeset(self, page: RenderedPage, substitutes: dict[Path, Path] | None = None) -> Path:
         """Write the page as a PDF at its out_path; return the path."""
         refused: list[str] = []
+        oversized: set[str] = set()
         location = None
         if page.source:
             path = page.source.path
@@ -119,7 +133,9 @@ class Typesetter:
         try:
             with capture_warnings("weasyprint", propagate=False) as captured, _limit(self.time_limit), text_layer:
                 document = self._weasyprint.HTML(
-                    string=page.html, base_url=page.base_url, url_fetcher=self.fetcher(refused, substitutes or {})
+                    string=page.html,
+                    base_url=page.base_url,
+                    url_fetcher=self.fetcher(refused, substitutes or {}, oversized),
                 ).render(font_config=self.font_config)
                 document.metadata.created = document.metadata.created or stamp
                 document.metadata.modified = document.metadata.modified or stamp
@@ -133,6 +149,14 @@ class Typesetter:
             ) from None
         except Exception as exc:  # WeasyPrint raises many kinds; report them all with the source
             raise TypesetError(f"WeasyPrint failed: {exc}", location) from exc
+        if oversized:
+            shown = min(oversized)
+            raise TypesetError(
+                f"an image of the page is too large (over {MAX_PIXELS // 1_000_000} megapixels):"
+                f" {shown[:60]}{'…' if len(shown) > 60 else ''}",
+                location,
+                hint="scale it down before adding it (3000 pixels on the longest side is plenty), also inside SVGs",
+            )
         if refused:
             if page.source and location:  # name the line of the Markdown that asked for it, if it did
                 location = SourceLocation(location.path, _line_mentioning(page.source.path, refused[0]))
@@ -193,3 +217,22 @@ def _limit(seconds: int | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
     if rang:
         raise _OutOfTime
+
+
+def _too_many_pixels(data: bytes) -> bool:
+    """Tell whether bytes are a raster image of more than MAX_PIXELS, from its header alone."""
+    import warnings
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(data)) as image:
+                width, height = image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return True
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return False
+    return width * height > MAX_PIXELS
