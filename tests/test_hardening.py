@@ -457,3 +457,37 @@ def test_an_image_inside_an_svg_obeys_the_pixel_limit(project: Path, pixels: tup
     assert "DecompressionBomb" not in run.stderr and "Traceback" not in run.stderr
     assert not (project / "build" / "pdf" / "good.en.pdf").exists()
     assert (project / "build" / "pdf" / "good.ar.pdf").is_file()
+
+
+# --- 7. a damaged cache is never published ----------------------------------------------------------
+
+
+def test_damaged_font_subsets_in_the_cache_are_made_again(project: Path) -> None:
+    from fontTools.ttLib import TTFont
+
+    env = {k: v for k, v in os.environ.items() if k != "PUBLISH_CACHE"}  # the project's own cache, in build/
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "publish", *args], cwd=project, capture_output=True, text=True, env=env
+    )
+    assert run("build", "--format", "html").returncode == 0
+    cache = project / "build" / ".cache" / "fonts"
+
+    def damage() -> int:
+        files = list(cache.glob("*.woff2"))
+        for path in files:
+            path.write_bytes(path.read_bytes()[:50])
+        return len(files)
+
+    def published() -> list[Path]:
+        fonts = list((project / "build" / "site").rglob("*.woff2"))
+        for font in fonts:
+            TTFont(font).getBestCmap()  # a 50-byte file does not open
+        return fonts
+
+    assert damage() > 0
+    assert run("build", "--format", "html", "--force").returncode == 0
+    assert published() and all(f.stat().st_size > 1000 for f in published())
+    assert damage() > 0  # and once more, without --force: the damaged subsets are not trusted either
+    shutil.rmtree(project / "build" / "site")
+    assert run("build", "--format", "html").returncode == 0
+    assert published() and all(f.stat().st_size > 1000 for f in published())

@@ -5,6 +5,7 @@ and the pages are recorded. The pages themselves are rendered by the `site` pack
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,6 +63,8 @@ def write_site(
     from . import site as web
 
     cache = web.font_cache(ctx.out_dir / ".cache" / "fonts")
+    if ctx.options.force and cache == ctx.out_dir / ".cache" / "fonts":  # --force makes the subsets again too
+        shutil.rmtree(cache, ignore_errors=True)
     site = web.Site(ctx.out_dir / "site", ctx.project.title, ctx.project.base_url, cache)
     catalogue = web.load_catalogue(ctx.project)
     work = SiteWork(site)

@@ -19,6 +19,7 @@ language, a language used in their body (`Document.languages`) or the script in 
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import io
 import os
@@ -180,14 +181,18 @@ def cached_subset(path: Path, codepoints: frozenset[int], cache: Path | None) ->
     versions = f"{RECIPE}\0{uharfbuzz.__version__}\0{fontTools.version}"
     key = hashlib.sha256(f"{versions}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\0".encode())
     key.update(",".join(map(str, sorted(codepoints))).encode())
-    cached = cache / f"{path.stem}.{key.hexdigest()[:32]}.woff2"
-    try:
-        return cached.read_bytes()
-    except OSError:
-        pass
+    # Named by what it is made from and by its own content: a file damaged in the cache (truncated,
+    # overwritten) no longer matches its name, and is made again rather than published.
+    prefix = f"{path.stem}.{key.hexdigest()[:32]}."
+    for cached in sorted(cache.glob(f"{glob.escape(prefix)}*.woff2")):
+        with contextlib.suppress(OSError):
+            data = cached.read_bytes()
+            if cached.name == f"{prefix}{hashlib.sha256(data).hexdigest()[:16]}.woff2":
+                return data
+            cached.unlink()
     data = subset_font(path, codepoints)
     with contextlib.suppress(OSError):  # a read-only cache only costs time
-        atomic_write_bytes(cached, data)
+        atomic_write_bytes(cache / f"{prefix}{hashlib.sha256(data).hexdigest()[:16]}.woff2", data)
     return data
 
 
