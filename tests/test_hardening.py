@@ -390,7 +390,8 @@ def use_bomb(levels: int = 8, uses: int = 10) -> str:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_pdf_that_takes_too_long_fails_alone(project: Path, jobs: str) -> None:
     (project / "publish.toml").write_text('[project]\ntitle = "T"\n[pdf]\ntime_limit = 3\n')
-    write(project, "bomb/images/bomb.svg", use_bomb())
+    # 14⁴ = 38,416 circles: under the refusal limit for SVGs, about 11 s of WeasyPrint's time here.
+    write(project, "bomb/images/bomb.svg", use_bomb(levels=4, uses=14))
     write(project, "bomb/en.md", "---\ntitle: Bomb\n---\n\nText.\n\n![A bomb](images/bomb.svg)\n")
     run = publish(project, "build", "--format", "pdf", "--jobs", jobs)
     assert run.returncode == 1
@@ -412,6 +413,15 @@ def test_the_festival_pair_that_never_ends_stops_at_the_limit(tmp_path: Path) ->
     assert run.returncode == 1
     assert "the PDF took longer than 5 s to typeset: stopped" in run.stderr and "[pdf] time_limit" in run.stderr
     assert not list((tmp_path / "build" / "pdf").glob("*.pdf")) if (tmp_path / "build" / "pdf").exists() else True
+
+
+def test_an_svg_that_multiplies_itself_is_refused_at_its_line(project: Path) -> None:
+    write(project, "bomb/images/bomb.svg", use_bomb())  # 10⁸ circles: hours
+    write(project, "bomb/en.md", "---\ntitle: Bomb\n---\n\nText.\n\n![A bomb](images/bomb.svg)\n")
+    for command in (["check"], ["build", "--format", "pdf"]):
+        run = publish(project, *command)
+        assert run.returncode == 1
+        assert "briefings/bomb/en.md:7:" in run.stderr and "more than 100,000 elements" in run.stderr, run.stderr
 
 
 def test_the_time_limit_is_checked(project: Path) -> None:

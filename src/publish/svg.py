@@ -24,6 +24,13 @@ _FETCHING_CSS = re.compile(r"@import|url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
 _LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(px)?\s*$")
 
 
+MAX_DRAWN = 100_000
+"""Elements an SVG may draw once its <use> references are expanded (a 2 kB file can ask for 10⁸)."""
+
+
+_NOT_DRAWN = {"defs", "symbol"}
+
+
 class SvgError(ValueError):
     """The bytes are not an SVG publish will use."""
 
@@ -36,6 +43,11 @@ def sanitize_svg(data: bytes) -> tuple[bytes, list[str]]:
         raise SvgError(f"its root element is <{_local(root.tag)}>, not <svg>")
     removed = ["processing instructions (<?…?>)"] if instructions else []
     _clean(root, removed)
+    drawn = drawn_elements(root)
+    if drawn > MAX_DRAWN:
+        raise SvgError(
+            f"its <use> references multiply it to more than {MAX_DRAWN:,} elements, which would take hours to draw"
+        )
     if not removed:
         return data, []
     ET.register_namespace("", SVG_NS)
@@ -119,3 +131,37 @@ def _external(element: ET.Element) -> bool:
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
+
+
+def drawn_elements(root: ET.Element) -> int:
+    """Count the elements an SVG draws, each <use> counted as what it copies (capped at MAX_DRAWN + 1).
+
+    A <use> of an element that contains it (directly or through other <use>s) never ends: it counts
+    as too many.
+    """
+    by_id = {element.get("id"): element for element in root.iter() if element.get("id")}
+    cost: dict[int, int] = {}
+    active: set[int] = set()
+    limit = MAX_DRAWN + 1
+
+    def count(element: ET.Element) -> int:
+        key = id(element)
+        if key in cost:
+            return cost[key]
+        if key in active:  # a reference back into itself
+            return limit
+        active.add(key)
+        total = 1
+        for child in element:
+            if _local(child.tag) not in _NOT_DRAWN:  # drawn only where a <use> copies them
+                total = min(limit, total + count(child))
+        if _local(element.tag) == "use":
+            href = next((v.strip() for k, v in element.attrib.items() if _local(k) == "href"), "")
+            target = by_id.get(href[1:]) if href.startswith("#") else None
+            if target is not None:
+                total = min(limit, total + count(target))
+        active.discard(key)
+        cost[key] = total
+        return total
+
+    return count(root)
