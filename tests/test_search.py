@@ -422,3 +422,10 @@ def test_search_strings_reach_the_font_subsets(searchable: Path) -> None:
     cmap = TTFont(regular).getBestCmap()
     missing = {c for c in strings if not c.isspace() and ord(c) not in cmap}
     assert not missing, missing
+
+
+def test_a_project_without_briefings_builds_without_an_index(tmp_path: Path, make_project: MakeProject) -> None:
+    make_project(tmp_path, layouts=["base"])
+    (tmp_path / "briefings").mkdir()
+    _build(tmp_path, tmp_path / "build")
+    assert not (tmp_path / "build" / "site" / "pagefind").exists()

@@ -202,18 +202,18 @@ def index_search(ctx: Context) -> None:
 
     Its inputs are every briefing page it reads and the list of them; a sharded build leaves the
     index to the unsharded build that merges the shards. With `[site] search = false` an index
-    left by an earlier build is removed.
+    left by an earlier build is removed, as it is when the project has no briefing left.
     """
     site_root = ctx.out_dir / "site"
     if ctx.options.shard is not None:
         return
-    if not ctx.project.search:
+    pages = [f"site/{lang}/{slug}/index.html" for slug, lang, _ in ctx.catalogue.entries(ctx.inputs)]
+    if not ctx.project.search or not pages:  # turned off, or nothing to search
         if ctx.manifest.records.pop(SEARCH_UNIT, None) is not None or (site_root / "pagefind").exists():
             from .site import remove_index
 
             remove_index(site_root)
         return
-    pages = [f"site/{lang}/{slug}/index.html" for slug, lang, _ in ctx.catalogue.entries(ctx.inputs)]
     inputs = {"catalogue:all", *(f"output:{page}" for page in pages)}
     if ctx.manifest.fresh(SEARCH_UNIT, ctx.inputs) is not None:
         return
