@@ -76,7 +76,7 @@ def build(
 
 def _build(ctx: Context, paths: list[Path] | None) -> None:
     from .pdf_stage import PdfStage, start_workers
-    from .web_stage import finish_site, write_site
+    from .web_stage import finish_site, index_search, write_site
 
     planned = plan(ctx.project, paths, ctx.options)
     if ctx.progress is not None:
@@ -108,6 +108,8 @@ def _build(ctx: Context, paths: list[Path] | None) -> None:
             typesetting.finish()
         if site is not None:
             finish_site(ctx, site)
+        if make_site:
+            index_search(ctx)
     finally:
         workers.close()
     if planned or ctx.manifest.records:

@@ -40,6 +40,8 @@ class Project:
     Whatever is allowed is still cleaned by nh3: no scripts, styles or event handlers."""
     pdf_time_limit: int = 300
     """Seconds one PDF may take to typeset ([pdf] time_limit) before it fails, alone."""
+    search: bool = True
+    """The site has a search box and a Pagefind index ([site] search); on by default."""
     base_url: str | None = None
     """Absolute URL the site is published at, ending in "/", or None: then the site's links, social
     cards and sitemap stay relative (sitemaps and social networks prefer absolute URLs)."""
@@ -300,6 +302,7 @@ PERMITTED_HTML = frozenset(
 Anything else (script, style, iframe, form, svg, plaintext, …) runs code, loads things, or changes
 the rest of the page, and cannot be allowed."""
 
+_TABLES = ("project", "markdown", "network", "pdf", "site")
 _PROJECT_KEYS = {"title": str, "default_brand": str, "languages": list, "base_url": str}
 
 
@@ -310,8 +313,8 @@ def load_project(root: Path | None = None) -> Project:
     data = read_toml(path, Path(CONFIG_NAME))
     problems: list[Problem] = []
     for key in data:
-        if key not in ("project", "markdown", "network", "pdf"):
-            hint = did_you_mean(key, ["project", "markdown", "network", "pdf"])
+        if key not in _TABLES:
+            hint = did_you_mean(key, list(_TABLES))
             problems.append(Problem(key, f'unknown table "{key}"' + (f" ({hint})" if hint else "")))
     markdown = data.get("markdown", {})
     if not isinstance(markdown, dict):
@@ -336,6 +339,11 @@ def load_project(root: Path | None = None) -> Project:
     time_limit = pdf.get("time_limit", DEFAULT_PDF_TIME_LIMIT)
     if isinstance(time_limit, int) and not 1 <= time_limit <= 86_400:
         problems.append(Problem("pdf.time_limit", '"pdf.time_limit" is a number of seconds from 1 to 86400'))
+    site = data.get("site", {})
+    if not isinstance(site, dict):
+        problems.append(Problem("site", '"site" must be a table: [site]'))
+        site = {}
+    problems += check_keys(site, {"search": bool}, "site.")
     allow_html = markdown.get("allow_html", [])
     if isinstance(allow_html, list):
         for tag in allow_html:
@@ -387,6 +395,7 @@ def load_project(root: Path | None = None) -> Project:
         languages=tuple(languages),
         allow_html=tuple(t.lower() for t in allow_html) if isinstance(allow_html, list) else (),
         pdf_time_limit=time_limit,
+        search=site.get("search", True) is not False,
         allow_hosts=tuple(h.lower() for h in allow_hosts) if isinstance(allow_hosts, list) else (),
         base_url=base_url.rstrip("/") + "/" if isinstance(base_url, str) else None,
     )

@@ -1,6 +1,7 @@
-"""The web stage of a build: briefing pages, index pages, then the files pages share (fonts, cards,
-sitemap), written while the PDFs are typeset; once they are done, each PDF is put beside its page
-and the pages are recorded. The pages themselves are rendered by the `site` package."""
+"""The web stage of a build: briefing pages, index pages (each language's list with its feed), then
+the files pages share (fonts, cards, sitemap), written while the PDFs are typeset; once they are
+done, each PDF is put beside its page and the pages are recorded. Last, the search index of the
+pages (`index_search`). The pages themselves are rendered by the `site` package."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("publish.build")
 
+SEARCH_UNIT = "search"
+"""The cache's name of the site's search index."""
+
 
 @dataclass
 class _MadePage:
@@ -37,6 +41,8 @@ class _MadePage:
     """The briefing page's document; None for index pages."""
     links_pdf: bool = False
     """The page links its PDF, expecting it to be made or kept."""
+    files: list[Path] = field(default_factory=list)
+    """Other files made with the page (a list page's feed)."""
 
 
 @dataclass
@@ -65,7 +71,7 @@ def write_site(
     cache = web.font_cache(ctx.out_dir / ".cache" / "fonts")
     if ctx.options.force and cache == ctx.out_dir / ".cache" / "fonts":  # --force makes the subsets again too
         shutil.rmtree(cache, ignore_errors=True)
-    site = web.Site(ctx.out_dir / "site", ctx.project.title, ctx.project.base_url, cache)
+    site = web.Site(ctx.out_dir / "site", ctx.project.title, ctx.project.base_url, cache, search=ctx.project.search)
     catalogue = web.load_catalogue(ctx.project)
     work = SiteWork(site)
     for item in prepared:
@@ -89,17 +95,23 @@ def write_site(
         work.pages.append(_MadePage(name, page, inputs, warnings, item, pdf is not None))
     layouts = ctx.brands.default()
     for name in index_units:
+        files = []
         with capture_warnings() as warnings:
             try:
                 page = _render_index_page(name, catalogue, layouts, site)
                 web.write_page(page)
+                if name.startswith("list:"):
+                    files.append(web.write_language_feed(name.removeprefix("list:"), catalogue, layouts, site))
             except PublishError as exc:
                 ctx.failed(exc, name)
                 continue
         inputs = ctx.layout_inputs(layouts) | {"catalogue:languages"}
         if name.startswith("list:"):
-            inputs.add(f"catalogue:list/{name.removeprefix('list:')}")
-        work.pages.append(_MadePage(name, page, inputs, [[*w, "output"] for w in warnings]))
+            lang = name.removeprefix("list:")
+            inputs.add(f"catalogue:list/{lang}")
+            # The feed dates a briefing without a date in its front matter as its source date.
+            inputs |= {f"date:{ctx.inputs.name_of(s.path.parent)}" for s in catalogue.in_language(lang)}
+        work.pages.append(_MadePage(name, page, inputs, [[*w, "output"] for w in warnings], files=files))
     # When the shared files are made again, they are made for every brand the site's pages use,
     # not only the brands of the pages made now (a brand an earlier build used that is gone is
     # skipped: its pages are made again anyway).
@@ -164,7 +176,7 @@ def finish_site(ctx: Context, work: SiteWork) -> None:
     from . import site as web
 
     for made in work.pages:
-        page, files = made.page, [made.page.rendered.out_path]
+        page, files = made.page, [made.page.rendered.out_path, *made.files]
         if made.prepared is not None:
             doc = made.prepared.doc
             pdf = ctx.out_dir / "pdf" / f"{doc.source.slug}.{doc.source.lang}.pdf"
@@ -187,3 +199,34 @@ def finish_site(ctx: Context, work: SiteWork) -> None:
         assets = work.site.root / web.ASSETS
         shared += sorted(p for p in assets.rglob("*") if p.is_file()) if assets.is_dir() else []
         ctx.record("site", ["tree:layouts", "catalogue:all", "catalogue:languages"], shared, [])
+
+
+def index_search(ctx: Context) -> None:
+    """The last site step: index the briefing pages for search, unless the index is up to date.
+
+    Its inputs are every briefing page it reads and the list of them; a sharded build leaves the
+    index to the unsharded build that merges the shards. With `[site] search = false` an index
+    left by an earlier build is removed, as it is when the project has no briefing left.
+    """
+    site_root = ctx.out_dir / "site"
+    if ctx.options.shard is not None:
+        return
+    pages = [f"site/{lang}/{slug}/index.html" for slug, lang, _ in ctx.catalogue.entries(ctx.inputs)]
+    if not ctx.project.search or not pages:  # turned off, or nothing to search
+        if ctx.manifest.records.pop(SEARCH_UNIT, None) is not None or (site_root / "pagefind").exists():
+            from .site import remove_index
+
+            remove_index(site_root)
+        return
+    inputs = {"catalogue:all", *(f"output:{page}" for page in pages)}
+    if ctx.manifest.fresh(SEARCH_UNIT, ctx.inputs) is not None:
+        return
+    from .site import index_site
+
+    try:
+        files = index_site(site_root)
+    except PublishError as exc:
+        ctx.failed(exc, SEARCH_UNIT)
+        return
+    ctx.record(SEARCH_UNIT, inputs, files, [])
+    logger.info("indexed %d pages for search in %s", len(pages), ctx.project.relative(site_root / "pagefind"))

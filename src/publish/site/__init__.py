@@ -5,6 +5,8 @@
       → fonts      WOFF2 subsets per language and script, and their stylesheets (fonts.py)
       → cards      a 1200×630 PNG per page for social networks (cards.py)
       → sitemap    sitemap.xml with hreflang alternates (sitemap.py)
+      → feeds      an Atom feed per language, written with its list page (feeds.py)
+      → search     Pagefind's index of the briefing pages, the build's last site step (search.py)
       → assets     the brand's web stylesheets and the fonts' licence
 
 `web_stage.write_site` renders and writes the pages one by one (an error in one stops only that
@@ -26,6 +28,7 @@ from ..output import copy_file
 from ..render import Layouts
 from .cards import write_card
 from .catalogue import Catalogue, load_catalogue
+from .feeds import feed_entries, write_feed
 from .fonts import (
     FONTS_DIR,
     NAMES,
@@ -53,6 +56,7 @@ from .pages import (
     web_stylesheets,
     write_page,
 )
+from .search import SEARCH_SCRIPT, index_site, remove_index
 from .sitemap import SitemapEntry, write_sitemap
 from .theme import Theme, load_theme
 
@@ -63,11 +67,14 @@ __all__ = [
     "copy_pdf",
     "finish_site",
     "font_cache",
+    "index_site",
     "load_catalogue",
+    "remove_index",
     "render_briefing_page",
     "render_home_page",
     "render_list_page",
     "render_not_found_page",
+    "write_language_feed",
     "write_page",
 ]
 
@@ -209,10 +216,22 @@ def _sitemap_entries(catalogue: Catalogue) -> list[SitemapEntry]:
     return entries
 
 
+def write_language_feed(lang: str, catalogue: Catalogue, layouts: Layouts, site: Site) -> Path:
+    """Write a language's Atom feed (`<lang>/feed.xml`): its briefings, titled in that language."""
+    title = f"{layouts.strings(lang).gettext('Briefings')} · {site.title}"
+    entries = feed_entries(catalogue.in_language(lang))
+    return write_feed(lang, entries, site.root, title=title, author=site.title, base_url=site.base_url)
+
+
 def _copy_assets(brands: list[Layouts], site: Site) -> None:
     """Copy the web stylesheets of every brand used, and the fonts' licence beside the subsets."""
     # Every file copied is checked to be a regular file inside the project, links resolved: a committed
     # link such as `screen.css -> /proc/self/environ` would otherwise publish what it points to.
+    script = site.root / ASSETS / SEARCH_SCRIPT.name
+    if site.search:
+        copy_file(SEARCH_SCRIPT, script)  # publish's own code, not a brand's: brands run none
+    else:
+        script.unlink(missing_ok=True)
     for layouts in brands:
         root = layouts.project.root
         for path, _ in web_stylesheets(layouts):

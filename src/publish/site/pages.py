@@ -35,7 +35,9 @@ from ..render import Layouts, document_context, render_template
 from .cards import SIZE as CARD_SIZE
 from .cards import Card
 from .catalogue import Catalogue
+from .feeds import feed_path
 from .fonts import font_stylesheets, page_groups, text_groups
+from .search import SEARCH_DIR, SEARCH_SCRIPT, arabic_variants
 from .theme import FONTS_CSS
 
 HOME = "index.html"
@@ -57,6 +59,10 @@ class Site:
     """Absolute URL of the site's root, ending in "/", when the project sets one."""
     cache: Path | None = None
     """A folder for work worth keeping between builds (font subsets), or None."""
+    search: bool = False
+    """The pages carry the search box and mark what Pagefind indexes ([site] search)."""
+    feeds: bool = True
+    """Each language has an Atom feed (`<lang>/feed.xml`) its pages link."""
 
     def url(self, path: str) -> str | None:
         """Return the absolute URL of a site path, or None without a base URL."""
@@ -150,6 +156,7 @@ class _Context:
         card_alt: str,
         og_type: str = "website",
         og_title: str | None = None,
+        feeds: list[str] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Return the context: site, strings, stylesheets and the page's head and navigation."""
@@ -190,6 +197,8 @@ class _Context:
             "base": None,
             "inline_styles": [],
             "robots": None,
+            "feeds": [self.feed(lang) for lang in (self._feed_languages() if feeds is None else feeds)],
+            "search": self.search() if kind in ("list", "briefing") else None,
         }
         page.update(extra or {})
         return {
@@ -197,6 +206,28 @@ class _Context:
             "strings": self.strings,
             "stylesheets": stylesheets,
             "page": page,
+        }
+
+    def _feed_languages(self) -> list[str]:
+        return [self.lang] if self.site.feeds and self.lang in self.catalogue.languages else []
+
+    def feed(self, lang: str) -> dict[str, str]:
+        """The link to a language's feed, titled in that language."""
+        return {
+            "lang": lang,
+            "href": self.href(feed_path(lang)),
+            "title": f"{self.layouts.strings(lang).gettext('Briefings')} · {self.site.title}",
+        }
+
+    def search(self) -> dict[str, Any] | None:
+        """What the search box needs: where Pagefind's script, the site's root and the box's script are."""
+        if not self.site.search:
+            return None
+        return {
+            "bundle": self.href(f"{SEARCH_DIR}/pagefind.js"),
+            "root": (posixpath.dirname(self.href(HOME)) or ".") + "/",
+            "script": self.href(f"{ASSETS}/{SEARCH_SCRIPT.name}"),
+            "variants": [],
         }
 
 
@@ -251,6 +282,9 @@ def render_briefing_page(
         },
     )
     context["doc"] = doc_context
+    search = context["page"]["search"]
+    if search is not None and lang.split("-")[0] == "ar":
+        search["variants"] = arabic_variants(" ".join(filter(None, [meta.title, meta.subtitle, doc.html])))
     return WebPage(here, _render(layouts, "web.html.j2", context, site, here), layouts, fonts, card)
 
 
@@ -324,6 +358,7 @@ def render_home_page(catalogue: Catalogue, layouts: Layouts, site: Site) -> WebP
         fonts=fonts,
         card=CARD,
         card_alt=site.title,
+        feeds=list(catalogue.languages) if site.feeds else [],
     )
     context["choices"] = choices
     return WebPage(HOME, _render(layouts, "home.html.j2", context, site, HOME), layouts, fonts, card)
@@ -353,6 +388,7 @@ def render_not_found_page(catalogue: Catalogue, layouts: Layouts, site: Site) ->
         fonts=fonts,
         card=CARD,
         card_alt=site.title,
+        feeds=[],
         # No canonical address: the page stands for every address that does not exist.
         extra={"base": site.base_url, "inline_styles": inline, "robots": "noindex", "url": None},
     )
