@@ -1,0 +1,44 @@
+"""Writers' mistakes the build catches, each at its file and line (issue 16): an unclosed `:::`
+block, a `#` heading in the body, translations that drifted, brand colours too faint to read,
+one error said once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import MakeProject, write
+
+ONE_LANGUAGE = '[project]\ntitle = "Mistakes"\nlanguages = ["en"]\n'
+
+
+def publish(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "publish", *args], cwd=root, capture_output=True, text=True)
+
+
+def test_an_unclosed_block_is_an_error_at_its_opener_and_the_other_files_are_built(
+    tmp_path: Path, make_project: MakeProject
+) -> None:
+    root = make_project(tmp_path, ONE_LANGUAGE, layouts=["base"])
+    write(root, "briefings/good/en.md", "---\ntitle: Good\n---\n\n::: key\nClosed.\n:::\n\n## After\n")
+    write(root, "briefings/open/en.md", "---\ntitle: Open\n---\n\nIntro.\n\n::: key\nNever closed.\n\n## After\n")
+
+    run = publish(root, "build", "--format", "html")
+
+    assert run.returncode == 1
+    assert "briefings/open/en.md:7: `::: key` opened here is never closed" in run.stderr.splitlines()
+    assert (root / "build/site/en/good/index.html").is_file()
+    assert not (root / "build/site/en/open").exists()
+
+
+def test_a_closed_block_in_a_quote_or_at_the_end_of_the_file_is_not_an_error(
+    tmp_path: Path, make_project: MakeProject
+) -> None:
+    root = make_project(tmp_path, ONE_LANGUAGE, layouts=["base"])
+    write(root, "briefings/quoted/en.md", "---\ntitle: Q\n---\n\n> ::: note\n> Inside.\n> :::\n\n::: key\nLast.\n:::")
+
+    run = publish(root, "check")
+
+    assert run.returncode == 0, run.stderr
+    assert "never closed" not in run.stderr
