@@ -42,3 +42,24 @@ def test_a_closed_block_in_a_quote_or_at_the_end_of_the_file_is_not_an_error(
 
     assert run.returncode == 0, run.stderr
     assert "never closed" not in run.stderr
+
+
+def test_a_title_heading_in_the_body_is_a_warning_at_its_line(tmp_path: Path, make_project: MakeProject) -> None:
+    root = make_project(tmp_path, ONE_LANGUAGE, layouts=["base"])
+    write(root, "briefings/titled/en.md", "---\ntitle: Titled\n---\n\nIntro.\n\n# Titled again\n\n## A section\n")
+    expected = (
+        "briefings/titled/en.md:7: a # heading in the body (Titled again): the title comes from the front matter "
+        "(title:); use ## for a section"
+    )
+
+    built = publish(root, "build", "--format", "html")
+    assert built.returncode == 0, built.stderr
+    assert expected in built.stderr.splitlines()
+    assert (root / "build/site/en/titled/index.html").is_file()
+
+    checked = publish(root, "check")
+    assert checked.returncode == 0
+    assert checked.stderr.splitlines().count(expected) == 1
+    assert "publish: no errors, 1 warning(s)" in checked.stderr
+    strict = publish(root, "check", "--strict")
+    assert strict.returncode == 1

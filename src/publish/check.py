@@ -4,6 +4,8 @@
   text saved as ar.md is laid out right to left, with Arabic fonts first).
 - Glyphs: a character no bundled font can draw would print as an empty box; it is an error
   naming the line, found here before WeasyPrint draws the box.
+- Title headings: a `#` heading in the body makes a second title (the title comes from front
+  matter) that the contents leave out; a warning at its line.
 """
 
 from __future__ import annotations
@@ -49,6 +51,19 @@ def check_document(doc: Document, coverage: Coverage, display: Path) -> None:
     """Raise a SourceError for the first problem a reader would see."""
     check_script(doc, display)
     check_glyphs(doc, coverage, display)
+    warn_title_headings(doc, display)
+
+
+def warn_title_headings(doc: Document, display: Path) -> None:
+    """Warn about each `#` heading in the body: the page would have two titles, and the contents skip it."""
+    for heading in doc.headings:
+        if heading.level == 1:
+            logger.warning(
+                "%s: a # heading in the body (%s): the title comes from the front matter (title:); "
+                "use ## for a section",
+                SourceLocation(display, heading.line),
+                heading.text,
+            )
 
 
 def check_script(doc: Document, display: Path) -> None:
