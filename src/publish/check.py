@@ -11,13 +11,15 @@
 from __future__ import annotations
 
 import logging
+import math
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .direction import is_arabic
 from .errors import SourceError
-from .model import Document, SourceLocation
+from .model import Document, Heading, SourceLocation
 from .sourcedate import last_commit_time
 
 logger = logging.getLogger(__name__)
@@ -109,32 +111,25 @@ def check_glyphs(doc: Document, coverage: Coverage, display: Path) -> None:
 
 
 def compare_translations(docs: list[Document], project_root: Path) -> list[str]:
-    """Report where translations drifted from their original: element counts, and age.
+    """Report where translations drifted from their original: headings, element counts, and age.
 
+    Every language file but the original is compared with it, drafts and reviewed ones alike.
+    The original is the file a translation names (`original: en`), else the one file that is
+    marked neither `translation:` nor `original:` (the first, in the order given, when several are).
     Returns warnings, each naming files and lines; they never stop a build.
     """
     by_lang = {doc.source.lang: doc for doc in docs}
-    originals = [d for d in docs if not d.source.meta.translation]
+    unmarked = [d for d in docs if not d.source.meta.translation and not d.source.meta.original]
+    named = [by_lang[d.source.meta.original] for d in docs if d.source.meta.original in by_lang]
+    default = named[0] if named else unmarked[0] if unmarked else None
     warnings: list[str] = []
     for doc in docs:
         meta = doc.source.meta
-        if not meta.translation:
-            continue
-        original = by_lang.get(meta.original or "") or (originals[0] if originals else None)
-        if original is None or original is doc:
+        original = by_lang.get(meta.original or "") or default
+        if original is None or original is doc or (doc in unmarked and original is not default):
             continue
         here, there = _display(doc, project_root), _display(original, project_root)
-        # Headings together, in order: the first place their levels differ is where to look.
-        mine_h = [m for m in doc.marks if m[0].startswith("heading")]
-        theirs_h = [m for m in original.marks if m[0].startswith("heading")]
-        for index, (a, b) in enumerate(zip([*mine_h, ("end", 0)], [*theirs_h, ("end", 0)], strict=False)):
-            if a[0] != b[0]:
-                ours = f"{here}:{a[1]} ({_plural(a[0])[:-1]})" if a[0] != "end" else f"the end of {here}"
-                theirs = f"{there}:{b[1]} ({_plural(b[0])[:-1]})" if b[0] != "end" else f"the end of {there}"
-                warnings.append(
-                    f"{here}: headings differ from the original from heading {index + 1} on: {ours} against {theirs}"
-                )
-                break
+        warnings += _heading_drift(doc, original, here, there)
         kinds = dict.fromkeys(kind for kind, _ in (*original.marks, *doc.marks) if not kind.startswith("heading"))
         for kind in kinds:
             mine = [line for k, line in doc.marks if k == kind]
@@ -156,6 +151,83 @@ def compare_translations(docs: list[Document], project_root: Path) -> list[str]:
         if age[0] and age[1] and age[0][0] < age[1][0]:
             warnings.append(
                 f"{here}: older than its original {there} (by {age[0][1]}): the original may have changed since"
+            )
+    return warnings
+
+
+def align_headings(
+    mine: Sequence[Heading], theirs: Sequence[Heading], sizes: tuple[Sequence[int], Sequence[int]] | None = None
+) -> list[tuple[Heading | None, Heading | None]]:
+    """Pair a translation's headings with its original's, by level, order and length (texts differ by language).
+
+    The cheapest edit turning one outline into the other: a heading missing, extra or at another
+    level costs one each. Pairing two sections of very different lengths (`sizes`: the visible
+    characters under each heading) costs up to two, beyond the spread translation brings (about
+    30 %): so when a `##` section is left out, the sections after it pair with their own
+    translations rather than each with the one before. Returns (translation's, original's) pairs
+    in order, None where one side has no counterpart.
+    """
+    n, m = len(mine), len(theirs)
+    ours_size, their_size = sizes or ([0] * n, [0] * m)
+    cost = [[float(i + j) if i == 0 or j == 0 else 0.0 for j in range(m + 1)] for i in range(n + 1)]
+    step = [["mine" if j == 0 else "theirs" for j in range(m + 1)] for i in range(n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            change = mine[i - 1].level != theirs[j - 1].level
+            spread = abs(math.log((ours_size[i - 1] + 10) / (their_size[j - 1] + 10)))
+            length = min(2.0, 2 * max(0.0, spread - 0.3))
+            cost[i][j], step[i][j] = min(
+                (cost[i - 1][j - 1] + change + length, "both"),
+                (cost[i - 1][j] + 1, "mine"),
+                (cost[i][j - 1] + 1, "theirs"),
+            )
+    pairs: list[tuple[Heading | None, Heading | None]] = []
+    i, j = n, m
+    while i or j:
+        if step[i][j] == "both":
+            pairs.append((mine[i - 1], theirs[j - 1]))
+            i, j = i - 1, j - 1
+        elif step[i][j] == "theirs":
+            pairs.append((None, theirs[j - 1]))
+            j -= 1
+        else:
+            pairs.append((mine[i - 1], None))
+            i -= 1
+    return pairs[::-1]
+
+
+def section_sizes(doc: Document) -> list[int]:
+    """Return the number of visible characters under each heading of a document, up to the next one."""
+    lines = doc.source.body.split("\n")
+    starts = [h.line - doc.source.body_line for h in doc.headings]
+    ends = [*starts[1:], len(lines)]
+    return [sum(len("".join(line.split())) for line in lines[a + 1 : b]) for a, b in zip(starts, ends, strict=True)]
+
+
+def _heading_drift(doc: Document, original: Document, here: Path, there: Path) -> list[str]:
+    """Name every heading missing from, extra in, or at another level in a translation, with both files' lines."""
+    warnings = []
+    last: tuple[Heading | None, Heading | None] = (None, None)  # the last pair with both sides
+    sizes = (section_sizes(doc), section_sizes(original))
+    for ours, theirs in align_headings(doc.headings, original.headings, sizes):
+        if ours is not None and theirs is not None:
+            if ours.level != theirs.level:
+                warnings.append(
+                    f"{here}:{ours.line}: “{ours.text}” is a level-{ours.level} heading where its counterpart "
+                    f"{there}:{theirs.line} “{theirs.text}” is level {theirs.level}"
+                )
+            last = (ours, theirs)
+        elif theirs is not None:
+            after = f"after {here}:{last[0].line} “{last[0].text}”" if last[0] else "before the first heading"
+            warnings.append(
+                f"{here}: no counterpart for the level-{theirs.level} heading {there}:{theirs.line} "
+                f"“{theirs.text}”: it would come {after}"
+            )
+        elif ours is not None:
+            after = f"after {there}:{last[1].line} “{last[1].text}”" if last[1] else "before the first heading"
+            warnings.append(
+                f"{here}:{ours.line}: the level-{ours.level} heading “{ours.text}” has no counterpart in {there} "
+                f"(it comes {after})"
             )
     return warnings
 

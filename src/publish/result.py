@@ -49,6 +49,4 @@ def collecting_warnings(result: BuildResult, strict: bool) -> Iterator[None]:
         yield
     result.warnings += [message for _, level, message in captured if level == logging.WARNING]
     if strict and result.warnings:
-        result.errors.append(
-            PublishError(f"{len(result.warnings)} warning(s), and warnings are errors here (--strict)")
-        )
+        result.fail(PublishError(f"{len(result.warnings)} warning(s), and warnings are errors here (--strict)"))
