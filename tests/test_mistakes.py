@@ -63,3 +63,27 @@ def test_a_title_heading_in_the_body_is_a_warning_at_its_line(tmp_path: Path, ma
     assert "publish: no errors, 1 warning(s)" in checked.stderr
     strict = publish(root, "check", "--strict")
     assert strict.returncode == 1
+
+
+def test_an_unknown_brand_is_one_error_at_its_line_however_many_languages(
+    tmp_path: Path, make_project: MakeProject
+) -> None:
+    root = make_project(tmp_path, '[project]\ntitle = "Brands"\nlanguages = ["en", "fr", "ar"]\n', layouts=["base"])
+    write(root, "briefings/branded/briefing.toml", '# the campaign\nbrand = "we-exits"\n')
+    for lang, title in (("en", "Branded"), ("fr", "Marqué"), ("ar", "علامة")):
+        write(root, f"briefings/branded/{lang}.md", f"---\ntitle: {title}\n---\n\nText.\n")
+    write(root, "briefings/plain/en.md", "---\ntitle: Plain\n---\n\nText.\n")
+
+    run = publish(root, "-q", "build", "--format", "html")
+
+    assert run.returncode == 1
+    lines = run.stderr.splitlines()
+    said = [line for line in lines if line.startswith("briefings/branded/briefing.toml:2: ")]
+    assert said == ['briefings/branded/briefing.toml:2: unknown brand "we-exits"'], lines
+    assert lines[-1].startswith("publish: 1 error(s)")
+    assert (root / "build/site/en/plain/index.html").is_file()
+    assert not (root / "build/site/en/branded").exists()
+
+    checked = publish(root, "check")
+    assert [line for line in checked.stderr.splitlines() if "we-exits" in line] == said
+    assert "publish: 1 error(s)" in checked.stderr

@@ -37,9 +37,24 @@ class BuildResult:
         return not self.errors
 
     def fail(self, exc: PublishError) -> None:
-        """Record a problem that stopped an output, and say it."""
+        """Record a problem that stopped an output, and say it: once, however many outputs it stopped.
+
+        An unknown brand in briefing.toml stops every language of the briefing, at the same line:
+        that is one error to fix, printed and counted once.
+        """
+        if any(_same(exc, known) for known in self.errors):
+            return
         self.errors.append(exc)
         logger.error("%s", exc)
+
+
+def _same(one: PublishError, other: PublishError) -> bool:
+    return (type(one), one.message, str(one.location), one.hint) == (
+        type(other),
+        other.message,
+        str(other.location),
+        other.hint,
+    )
 
 
 @contextlib.contextmanager
