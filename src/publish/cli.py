@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             report.summary(result)
             if not result.ok:
-                print(f"publish: {len(result.errors)} error(s); the other outputs were built", file=sys.stderr)
+                print(report.outcome(result), file=sys.stderr)
                 return 1
             return 0
         if args.command == "check":
