@@ -108,3 +108,52 @@ def test_the_progress_count_never_passes_its_total() -> None:
     assert "1/1" in shown
     assert not any(f"{n}/1" in shown for n in range(2, 5))
     assert report.counts() == ([page], [], [])
+
+
+def _on_a_terminal(root: Path, env: dict[str, str], *args: str) -> str:
+    """Run publish with a pseudo-terminal as its stdin, stdout and stderr; return all it wrote there."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM", "FORCE_COLOR", "COLUMNS")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "publish", *args],
+        cwd=root,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**environ, **env},
+        close_fds=True,
+    )
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    assert process.wait() == 0
+    return output.decode("utf-8", "replace")
+
+
+def test_no_color_and_a_dumb_terminal_get_no_escape_sequences_on_a_terminal(
+    tmp_path: Path, make_project: MakeProject
+) -> None:
+    root = make_project(tmp_path, '[project]\ntitle = "Plain"\nlanguages = ["en"]\n', layouts=["base"])
+    write(root, "briefings/one/en.md", "---\ntitle: One\n---\n\n## A section\n\nText.\n")
+
+    # The same build, on a terminal, coloured: the test can fail.
+    coloured = _on_a_terminal(root, {"TERM": "xterm-256color"}, "build", "--format", "html", "--force")
+    assert "\x1b[" in coloured
+    assert "build/site/en/one/index.html" in coloured
+
+    for env in ({"TERM": "xterm-256color", "NO_COLOR": "1"}, {"TERM": "dumb"}):
+        plain = _on_a_terminal(root, env, "build", "--format", "html", "--force")
+        assert "\x1b[" not in plain, (env, plain)
+        assert "\x1b" not in plain  # no cursor moves either
+        assert "build/site/en/one/index.html" in plain and "publish: 1 built" in plain

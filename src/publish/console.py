@@ -8,7 +8,7 @@ Input: publish's log records and a build's progress events (progress.py). Output
       build/pdf/we-exist-2020.ar.pdf            we-exist-2020   ar    PDF     built
       ...
 
-Colours and the bar only on a terminal (and never with NO_COLOR); in CI logs the same lines are
+Colours and the bar only on a terminal (and never with NO_COLOR set or TERM=dumb); in CI logs the same lines are
 plain text, never wrapped, so a message can be searched for whole. `--quiet` keeps only
 warnings and errors, `--verbose` adds every step and every unchanged output.
 """
@@ -20,6 +20,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -49,11 +50,23 @@ class Verbosity(enum.IntEnum):
 FORMAT_NAMES = {OutputFormat.PDF: "PDF", OutputFormat.HTML: "web page"}
 
 
+def plain_wanted(environ: Mapping[str, str] | None = None) -> bool:
+    """Tell whether the user asked for plain text: NO_COLOR set to anything (no-color.org), or TERM=dumb."""
+    environ = os.environ if environ is None else environ
+    return bool(environ.get("NO_COLOR")) or environ.get("TERM", "").lower() == "dumb"
+
+
 def make_console(stream: IO[str] | None = None) -> Console:
-    """Return the console publish writes to: stderr (whatever sys.stderr is then), coloured only on a terminal."""
+    """Return the console publish writes to: stderr (whatever sys.stderr is then), coloured only on a terminal.
+
+    With NO_COLOR or TERM=dumb it has no colour system at all: no colour, no bold, and no progress
+    bar (`BuildReport` draws one only on a console with colours), even on a terminal.
+    """
     return Console(
         file=stream,
         stderr=stream is None,
+        color_system=None if plain_wanted() else "auto",
+        no_color=plain_wanted() or None,
         highlight=False,
         soft_wrap=True,
         emoji=False,
@@ -118,7 +131,9 @@ class BuildReport:
         self._task = None
 
     def __enter__(self) -> BuildReport:
-        if self.verbosity >= Verbosity.NORMAL and self.console.is_terminal:
+        # A bar redraws itself with escape sequences: only on a terminal that takes colours (not with
+        # NO_COLOR or TERM=dumb, where make_console leaves no colour system).
+        if self.verbosity >= Verbosity.NORMAL and self.console.is_terminal and self.console.color_system is not None:
             self._bar = Progress(
                 BarColumn(),
                 MofNCompleteColumn(),
