@@ -175,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args, console)
         if args.command == "release":
             released = release(args.out)
+            if verbosity >= Verbosity.NORMAL:
+                print(released.written(), file=sys.stderr)
             if not released.ok:
                 print(f"publish: {released.summary()}", file=sys.stderr)
                 return 1
