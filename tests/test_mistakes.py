@@ -87,3 +87,38 @@ def test_an_unknown_brand_is_one_error_at_its_line_however_many_languages(
     checked = publish(root, "check")
     assert [line for line in checked.stderr.splitlines() if "we-exits" in line] == said
     assert "publish: 1 error(s)" in checked.stderr
+
+
+def test_brand_colours_too_faint_to_read_are_a_warning_at_check_and_build(
+    tmp_path: Path, make_project: MakeProject
+) -> None:
+    root = make_project(tmp_path, ONE_LANGUAGE + 'default_brand = "pale"\n', layouts=["base"])
+    write(
+        root,
+        "layouts/pale/brand.toml",
+        'name = "Pale"\n\n[colors]\ntext = "#999999"     # too light on white\naccent = "#f4a0a0"\nmuted = "#555555"\n',
+    )
+    write(root, "briefings/one/en.md", "---\ntitle: One\n---\n\n## A section\n\nText.\n")
+    expected = [
+        "layouts/pale/brand.toml:4: colors.text #999999 on colors.background #ffffff has a contrast of 2.85:1, "
+        "below the 4.5:1 WCAG AA asks for running text: darken one or lighten the other",
+        "layouts/pale/brand.toml:4: colors.text #999999 on colors.tint #f6efe9 has a contrast of 2.50:1, "
+        "below the 4.5:1 WCAG AA asks for the text of ::: key and ::: note boxes: darken one or lighten the other",
+        "layouts/pale/brand.toml:4: colors.text #999999 on colors.band #f4f1ea has a contrast of 2.53:1, "
+        "below the 4.5:1 WCAG AA asks for the web page's header and footer: darken one or lighten the other",
+        "layouts/pale/brand.toml:5: colors.accent #f4a0a0 on colors.background #ffffff has a contrast of 2.02:1, "
+        "below the 3:1 WCAG AA asks for headings (large text): darken one or lighten the other",
+    ]
+
+    checked = publish(root, "check")
+    assert checked.returncode == 0
+    assert [line for line in checked.stderr.splitlines() if "contrast" in line] == expected
+    assert publish(root, "check", "--strict").returncode == 1
+
+    built = publish(root, "build", "--format", "html")
+    assert built.returncode == 0
+    assert [line for line in built.stderr.splitlines() if "contrast" in line] == expected
+    assert (root / "build/site/en/one/index.html").is_file()
+    strict = publish(root, "build", "--format", "html", "--strict", "--force")
+    assert strict.returncode == 1
+    assert "4 warning(s), and warnings are errors here (--strict)" in strict.stderr

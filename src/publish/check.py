@@ -6,12 +6,15 @@
   naming the line, found here before WeasyPrint draws the box.
 - Title headings: a `#` heading in the body makes a second title (the title comes from front
   matter) that the contents leave out; a warning at its line.
+- Contrast: a brand's colours too faint on their background to read (WCAG AA), a warning at the
+  brand.toml line that sets them (`brand_contrast`).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,6 +111,83 @@ def check_glyphs(doc: Document, coverage: Coverage, display: Path) -> None:
         hint="replace or remove the character, or add a font that has it to fonts/ "
         "and to the layout's @font-face rules",
     )
+
+
+CONTRAST_PAIRS = (
+    ("text", "background", 4.5, "running text"),
+    ("muted", "background", 4.5, "dates, bylines and captions"),
+    ("text", "tint", 4.5, "the text of ::: key and ::: note boxes"),
+    ("text", "band", 4.5, "the web page's header and footer"),
+    ("accent", "background", 3.0, "headings (large text)"),
+)
+"""Colours drawn on one another, the contrast WCAG AA asks of them (4.5:1 for text, 3:1 for large
+text) and what they paint. Print pages are white: `background` is also the paper."""
+
+_CSS_COLOR = re.compile(r"--color-([a-z]+)\s*:\s*([^;}]+)")
+
+
+def brand_contrast(dirs: Sequence[Path], colors: dict[str, str], project_root: Path) -> list[str]:
+    """Return a warning for each pair of a brand's colours below WCAG AA contrast, at the brand.toml line.
+
+    `dirs` are the brand's layout folders (most specific first) and `colors` its brand.toml
+    colours; a colour no brand.toml sets is the stylesheets' (`--color-<name>` in css/). Pairs
+    whose colours no brand.toml sets, or that are translucent, are left alone.
+    """
+    from .brand import BRAND_FILE, _parse_color
+    from .config import key_line
+
+    values: dict[str, str] = {}
+    for folder in reversed(dirs):
+        for css in sorted((folder / "css").glob("*.css")):
+            for name, value in _CSS_COLOR.findall(css.read_text(encoding="utf-8")):
+                parsed = _parse_color(value)
+                if parsed:
+                    values[name] = parsed
+    values |= colors
+    warnings = []
+    for front, back, needed, what in CONTRAST_PAIRS:
+        setter = _color_setter(dirs, front, BRAND_FILE) or _color_setter(dirs, back, BRAND_FILE)
+        one, two = values.get(front, ""), values.get(back, "")
+        if setter is None or not one.startswith("#") or not two.startswith("#"):
+            continue
+        ratio = contrast_ratio(one, two)
+        if ratio < needed:
+            path, key = setter
+            text = path.read_text(encoding="utf-8")
+            display = path.relative_to(project_root) if path.is_relative_to(project_root) else path
+            warnings.append(
+                f"{SourceLocation(display, key_line(text, key))}: colors.{front} {one} on colors.{back} {two} "
+                f"has a contrast of {ratio:.2f}:1, below the {needed:g}:1 WCAG AA asks for {what}: "
+                f"darken one or lighten the other"
+            )
+    return warnings
+
+
+def _color_setter(dirs: Sequence[Path], name: str, file_name: str) -> tuple[Path, str] | None:
+    """Return the most specific brand.toml that sets a colour, and its key."""
+    import tomllib
+
+    for folder in dirs:
+        path = folder / file_name
+        try:
+            colors = tomllib.loads(path.read_text(encoding="utf-8")).get("colors", {})
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        if isinstance(colors, dict) and name in colors:
+            return path, f"colors.{name}"
+    return None
+
+
+def contrast_ratio(one: str, two: str) -> float:
+    """Return the WCAG contrast ratio of two #rrggbb colours, from 1 (same) to 21 (black on white)."""
+
+    def luminance(color: str) -> float:
+        channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        red, green, blue = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+    light, dark = sorted((luminance(one), luminance(two)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
 
 
 def compare_translations(docs: list[Document], project_root: Path) -> list[str]:
