@@ -197,3 +197,15 @@ def test_drift_in_a_reviewed_translation_fails_check_under_strict(tmp_path: Path
     assert "publish: no errors, 4 warning(s)" in relaxed.stderr
     assert strict.returncode == 1
     assert "4 warning(s), and warnings are errors here (--strict)" in strict.stderr
+
+
+def test_a_translation_without_headings_is_compared_too(tmp_path: Path, make_project: MakeProject) -> None:
+    root = _outline_project(tmp_path, make_project, "translation: reviewed\noriginal: en\n", "Texte seul.\n")
+
+    warnings = lint(project_root=root).warnings
+
+    assert warnings[0] == (
+        "briefings/o/fr.md: no counterpart for the level-2 heading briefings/o/en.md:5 “Context”: "
+        "it would come before the first heading"
+    )
+    assert len([w for w in warnings if "no counterpart for the level-" in w]) == 6

@@ -280,7 +280,7 @@ def section_sizes(doc: Document) -> list[int]:
     """Return the number of visible characters under each heading of a document, up to the next one."""
     lines = doc.source.body.split("\n")
     starts = [h.line - doc.source.body_line for h in doc.headings]
-    ends = [*starts[1:], len(lines)]
+    ends = [*starts[1:], len(lines)][: len(starts)]
     return [sum(len("".join(line.split())) for line in lines[a + 1 : b]) for a, b in zip(starts, ends, strict=True)]
 
 
