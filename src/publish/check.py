@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .direction import is_arabic
-from .errors import SourceError
+from .errors import ConfigError, SourceError
 from .model import Document, Heading, SourceLocation
 from .sourcedate import last_commit_time
 
@@ -135,10 +135,15 @@ def brand_contrast(dirs: Sequence[Path], colors: dict[str, str], project_root: P
     """
     from .brand import BRAND_FILE, _parse_color
     from .config import key_line
+    from .confine import contained_file
 
     values: dict[str, str] = {}
     for folder in reversed(dirs):
         for css in sorted((folder / "css").glob("*.css")):
+            try:  # a FIFO or a link out of the project is not read here; the build refuses it by name
+                css = contained_file(css, project_root)
+            except ConfigError:
+                continue
             for name, value in _CSS_COLOR.findall(css.read_text(encoding="utf-8")):
                 parsed = _parse_color(value)
                 if parsed:
@@ -169,6 +174,8 @@ def _color_setter(dirs: Sequence[Path], name: str, file_name: str) -> tuple[Path
 
     for folder in dirs:
         path = folder / file_name
+        if not path.is_file():
+            continue
         try:
             colors = tomllib.loads(path.read_text(encoding="utf-8")).get("colors", {})
         except (OSError, tomllib.TOMLDecodeError):
