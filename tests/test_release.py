@@ -145,6 +145,38 @@ def test_failed_briefing_fails_the_release_after_releasing_the_others(
     assert "\n  briefings/broken/en.md:3: invalid YAML" in summary
 
 
+def test_a_release_says_what_it_wrote_and_where(
+    tmp_path: Path, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_project(tmp_path, '[project]\ntitle = "T"\nlanguages = ["en", "fr"]\n', layouts=["base"])
+    for name, text in {
+        "note/en.md": "---\ntitle: Note\n---\n\nText.\n",
+        "note/fr.md": "---\ntitle: Note\n---\n\nTexte.\n",
+    }.items():
+        (tmp_path / "briefings" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "briefings" / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+
+    assert cli.main(["release", "--out", "out/release"]) == 0
+
+    assert capsys.readouterr().err.splitlines()[-5:] == [
+        "publish: released 2 PDF(s), site.tar.gz and SHA256SUMS in out/release/",
+        "  out/release/note.en.pdf",
+        "  out/release/note.fr.pdf",
+        "  out/release/site.tar.gz",
+        "  out/release/SHA256SUMS",
+    ]
+    assert sorted(p.name for p in (tmp_path / "out/release").iterdir()) == [
+        CHECKSUMS,
+        "note.en.pdf",
+        "note.fr.pdf",
+        SITE_ARCHIVE,
+    ]
+    assert cli.main(["-q", "release", "--out", "out/release"]) == 0
+    assert capsys.readouterr().err == ""  # quiet: only warnings and errors
+
+
 def test_source_date_epoch_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
     assert source_date(ROOT) == datetime.datetime(2023, 11, 14, 22, 13, 20, tzinfo=datetime.UTC)

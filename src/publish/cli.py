@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             report.summary(result)
             if not result.ok:
-                print(f"publish: {len(result.errors)} error(s); the other outputs were built", file=sys.stderr)
+                print(report.outcome(result), file=sys.stderr)
                 return 1
             return 0
         if args.command == "check":
@@ -175,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args, console)
         if args.command == "release":
             released = release(args.out)
+            if verbosity >= Verbosity.NORMAL:
+                print(released.written(), file=sys.stderr)
             if not released.ok:
                 print(f"publish: {released.summary()}", file=sys.stderr)
                 return 1

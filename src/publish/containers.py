@@ -12,7 +12,9 @@
 `key` and `note` become `<aside class="callout callout-key|note">`; `quote` becomes a
 `<figure class="pull-quote">` with its `<blockquote>` and, when the last paragraph starts with
 a dash, a `<figcaption>` attribution. `lang=xx` gives the block its language (and so its
-direction and typography rules). An unknown kind is an error naming the line.
+direction and typography rules). An unknown kind is an error naming the line, and so is a
+block never closed (markdown-it would close it at the end of the file, swallowing every section
+after it into the box).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ CALLOUTS = ("key", "note")
 KINDS = (*CALLOUTS, "quote", "signatories", "programme")
 _OPTION = re.compile(r"([\w-]+)=(\"[^\"]*\"|\S+)")
 _ATTRIBUTION = ("—", "–", "--", "―")
+_CLOSER = re.compile(r"[\s>]*:{3,}\s*")
+"""A line that closes a block: colons alone (inside a quote or a list, after its markers)."""
 
 
 def containers_plugin(md: MarkdownIt) -> None:
@@ -67,6 +71,12 @@ def shape_containers(state: StateCore) -> None:
             if kind not in KINDS:
                 hint = did_you_mean(kind, KINDS) or f"known kinds: {', '.join(KINDS)}"
                 raise SourceError(f'unknown block "::: {kind}"', location, hint)
+            if not _closed(token, state.src):
+                raise SourceError(
+                    f"`::: {kind}` opened here is never closed",
+                    location,
+                    hint="end the block with a line holding only ::: (everything after it is swallowed into the box)",
+                )
             stack.append(kind)
             if kind == "signatories":
                 out.extend(_signatories(options, state.env, location))
@@ -89,6 +99,15 @@ def shape_containers(state: StateCore) -> None:
         else:
             out.append(token)
     state.tokens = out
+
+
+def _closed(token: Token, src: str) -> bool:
+    """Tell whether a container's block ends on a closing `:::` line (not at the end of the file or its parent)."""
+    if not token.map:
+        return True
+    lines = src.split("\n")
+    end = token.map[1]
+    return end < len(lines) and _CLOSER.fullmatch(lines[end]) is not None
 
 
 def _signatories(options: dict[str, str], env: dict[str, Any], location: SourceLocation) -> list[Token]:

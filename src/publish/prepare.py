@@ -13,6 +13,7 @@ An error names the file and line and stops only that document; the caller record
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from .check import Coverage
     from .images import ImageInfo, PreparedImage
     from .render import Layouts
+
+
+logger = logging.getLogger(__name__)
 
 
 class Brands:
@@ -64,9 +68,14 @@ class Brands:
 
     def for_brand(self, brand: str) -> Layouts:
         if brand not in self._loaded:
+            from .check import brand_contrast
             from .render import load_layouts
 
-            self._loaded[brand] = load_layouts(self.project, brand)
+            layouts = load_layouts(self.project, brand)
+            # Said once per build, with the first document of the brand (and again when it is reused).
+            for warning in brand_contrast(layouts.dirs, layouts.settings.colors, self.project.root):
+                logger.warning("%s", warning)
+            self._loaded[brand] = layouts
         return self._loaded[brand]
 
     def existing(self, brands: Iterable[str]) -> list[Layouts]:

@@ -43,11 +43,22 @@ class ReleaseResult:
     """Files written to the release folder, sorted by name, SHA256SUMS excluded."""
     errors: list[PublishError] = field(default_factory=list)
     """Problems that kept a PDF or page out of the release, each with its location."""
+    folder: Path | None = None
+    """The release folder, as messages name it (relative to the project when inside it)."""
 
     @property
     def ok(self) -> bool:
         """True when every briefing and language was released."""
         return not self.errors
+
+    def written(self) -> str:
+        """Return what the release wrote and where: a count line, then each file (SHA256SUMS last)."""
+        pdfs = sum(path.suffix == ".pdf" for path in self.files)
+        parts = [f"{pdfs} PDF(s)"] + [path.name for path in self.files if path.suffix != ".pdf"] + [CHECKSUMS]
+        folder = self.folder or Path()
+        lines = [f"publish: released {', '.join(parts[:-1])} and {parts[-1]} in {folder.as_posix()}/"]
+        lines += [f"  {(folder / path.name).as_posix()}" for path in [*self.files, Path(CHECKSUMS)]]
+        return "\n".join(lines)
 
     def summary(self) -> str:
         """Return a few lines naming every failure, for the end of a CI log."""
@@ -71,7 +82,7 @@ def release(out: Path | str | None = None, *, project_root: Path | str | None = 
         )
     with tempfile.TemporaryDirectory(prefix="publish-release-") as tmp:
         built = build(project_root=project.root, out=tmp)
-        result = ReleaseResult(errors=list(built.errors))
+        result = ReleaseResult(errors=list(built.errors), folder=project.relative(dist))
         _remove_previous_release(dist)
         for pdf in sorted((Path(tmp) / "pdf").glob("*.pdf")):
             copy_file(pdf, dist / pdf.name)

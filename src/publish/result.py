@@ -37,9 +37,24 @@ class BuildResult:
         return not self.errors
 
     def fail(self, exc: PublishError) -> None:
-        """Record a problem that stopped an output, and say it."""
+        """Record a problem that stopped an output, and say it: once, however many outputs it stopped.
+
+        An unknown brand in briefing.toml stops every language of the briefing, at the same line:
+        that is one error to fix, printed and counted once.
+        """
+        if any(_same(exc, known) for known in self.errors):
+            return
         self.errors.append(exc)
         logger.error("%s", exc)
+
+
+def _same(one: PublishError, other: PublishError) -> bool:
+    return (type(one), one.message, str(one.location), one.hint) == (
+        type(other),
+        other.message,
+        str(other.location),
+        other.hint,
+    )
 
 
 @contextlib.contextmanager
@@ -49,6 +64,4 @@ def collecting_warnings(result: BuildResult, strict: bool) -> Iterator[None]:
         yield
     result.warnings += [message for _, level, message in captured if level == logging.WARNING]
     if strict and result.warnings:
-        result.errors.append(
-            PublishError(f"{len(result.warnings)} warning(s), and warnings are errors here (--strict)")
-        )
+        result.fail(PublishError(f"{len(result.warnings)} warning(s), and warnings are errors here (--strict)"))
