@@ -211,7 +211,8 @@ def index_search(ctx: Context) -> None:
     site_root = ctx.out_dir / "site"
     if ctx.options.shard is not None:
         return
-    pages = [f"site/{lang}/{slug}/index.html" for slug, lang, _ in ctx.catalogue.entries(ctx.inputs)]
+    listed = [f"site/{lang}/{slug}/index.html" for slug, lang, _ in ctx.catalogue.entries(ctx.inputs)]
+    pages = [page for page in listed if (ctx.out_dir / page).is_file()]  # not the pages that failed
     if not ctx.project.search or not pages:  # turned off, or nothing to search
         if ctx.manifest.records.pop(SEARCH_UNIT, None) is not None or (site_root / "pagefind").exists():
             from .site import remove_index
