@@ -24,9 +24,9 @@ from . import __version__
 from .brand import BrandSettings, load_brand_settings
 from .config import Project, brand_folder
 from .confine import contained_file
-from .direction import isolate_text, language_direction
+from .direction import isolate_text
 from .errors import ConfigError, TemplateError
-from .i18n import Strings, install_gettext, language_name, load_strings, locale_of, long_date
+from .i18n import Strings, install_gettext, load_strings, locale_of, long_date
 from .model import Document, RenderedPage, SourceLocation
 
 BASE = "base"
@@ -236,10 +236,3 @@ def _template_location(layouts: Layouts, filename: str | None, line: int | None)
         return None
     return SourceLocation(layouts.project.relative(Path(filename)), line)
 
-
-def language_links(langs: list[str], href_for: Any) -> list[dict[str, str]]:
-    """Return one link per language: code, name in itself, direction and target."""
-    return [
-        {"lang": lang, "name": language_name(lang), "dir": language_direction(lang).value, "href": href_for(lang)}
-        for lang in langs
-    ]
