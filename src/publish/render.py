@@ -235,4 +235,3 @@ def _template_location(layouts: Layouts, filename: str | None, line: int | None)
     if not filename:
         return None
     return SourceLocation(layouts.project.relative(Path(filename)), line)
-
