@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import unicodedata
 from pathlib import Path
 
 import pytest
 
+from publish import build
 from publish.bilingual import order_columns
 from publish.build import build_pair
+from publish.model import OutputFormat
 
-from .conftest import ROOT, pdftotext
+from .conftest import ROOT, pdftotext, require_tool
 
 MM = 72 / 25.4
 WIDTH = 595.28
@@ -105,3 +108,65 @@ def test_each_column_is_aligned_to_its_own_start_edge(pair_pdf: Path) -> None:
         margins = (18 * MM, 25 * MM)
         assert any(abs(min(left) - m) < 2 for m in margins)
         assert any(abs(max(right) - (WIDTH - m)) < 2 for m in margins)
+
+
+# --- what each column takes from the brand: digits and faces ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def noted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One note per language, in a brand writing Arabic numbers in ٠-٩ and in one naming other Arabic faces."""
+    root = tmp_path_factory.mktemp("noted")
+    shutil.copytree(ROOT / "layouts", root / "layouts")
+    shutil.copytree(ROOT / "fonts", root / "fonts")
+    (root / "publish.toml").write_text('[project]\ntitle = "T"\n')
+    (root / "layouts" / "indic").mkdir()
+    (root / "layouts" / "indic" / "brand.toml").write_text('name = "Indic"\ndigits = "arab"\n')
+    (root / "layouts" / "sans").mkdir()
+    (root / "layouts" / "sans" / "brand.toml").write_text(
+        'name = "Sans"\n\n[fonts.arabic]\nbody = ["Noto Sans Arabic", "Noto Sans"]\n'
+    )
+    for slug, brand in (("noted", "indic"), ("sans", "sans")):
+        folder = root / "briefings" / slug
+        folder.mkdir(parents=True)
+        (folder / "briefing.toml").write_text(f'brand = "{brand}"\n')
+        (folder / "en.md").write_text("---\ntitle: Noted\n---\n\nThe alliance documents it[^1].\n\n[^1]: Echo note.\n")
+        (folder / "ar.md").write_text(
+            "---\ntitle: حاشية\n---\n\nيوثّق التحالف ما جرى[^1].\n\n[^1]: نص الحاشية الأولى.\n", encoding="utf-8"
+        )
+        result = build_pair(folder, ("en", "ar"), project_root=root)
+        assert result.ok, [str(e) for e in result.errors]
+    result = build(project_root=root, formats=[OutputFormat.PDF], langs=["ar"])
+    assert result.ok, [str(e) for e in result.errors]
+    return root / "build" / "pdf"
+
+
+def _digits(text: str, words: str) -> set[str]:
+    """Which digits the line holding `words` is numbered in: "arab" (٠-٩), "latn" (0-9)."""
+    (line,) = [line for line in text.splitlines() if words in line]
+    return {"arab" if c in "٠١٢٣٤٥٦٧٨٩" else "latn" for c in line if c.isdigit()}
+
+
+def test_each_column_numbers_its_notes_in_its_own_languages_digits(noted: Path) -> None:
+    single, pair = pdftotext(noted / "noted.ar.pdf"), pdftotext(noted / "noted.en+ar.pdf")
+    # The Arabic PDF of a brand with digits = "arab" calls and numbers its note in ٠-٩, and so
+    # does the Arabic column of the pair; the English column keeps 0-9.
+    for text in (single, pair):
+        assert _digits(text, "ما جرى") == {"arab"}  # the call, after the sentence
+        assert _digits(text, "نص الحاشية") == {"arab"}  # the marker, before the note
+    assert _digits(pair, "documents it") == {"latn"}
+    assert _digits(pair, "Echo note") == {"latn"}
+
+
+def _fonts(pdf: Path) -> list[str]:
+    out = subprocess.run([require_tool("pdffonts"), str(pdf)], check=True, capture_output=True, text=True).stdout
+    return [line.split()[0].split("+", 1)[-1] for line in out.splitlines()[2:] if line.strip()]
+
+
+def test_the_arabic_column_takes_its_faces_from_the_brand(noted: Path) -> None:
+    # Base's [fonts.arabic]: Naskh for the Arabic column's text, as for Arabic documents.
+    assert "Noto-Naskh-Arabic" in _fonts(noted / "noted.en+ar.pdf")
+    # A brand naming Noto Sans Arabic first: no Naskh anywhere, the Arabic text set in the sans.
+    sans = _fonts(noted / "sans.en+ar.pdf")
+    assert "Noto-Sans-Arabic" in sans
+    assert not [name for name in sans if name.startswith("Noto-Naskh-Arabic")]
