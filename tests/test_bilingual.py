@@ -23,12 +23,19 @@ EN = "The alliance documents what happened in the region and speaks with the peo
 AR = "يوثّق التحالف ما جرى في المنطقة ويتحدث مع الناس الذين عاشوه. "
 
 
-@pytest.fixture(scope="module")
-def pair_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("pair")
+def _project(root: Path, files: dict[str, str] | None = None) -> Path:
+    """A project with the repository's layouts and fonts, and these files (path: text)."""
     shutil.copytree(ROOT / "layouts", root / "layouts")
     shutil.copytree(ROOT / "fonts", root / "fonts")
-    (root / "publish.toml").write_text('[project]\ntitle = "T"\n')
+    for name, text in {"publish.toml": '[project]\ntitle = "T"\n', **(files or {})}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def pair_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = _project(tmp_path_factory.mktemp("pair"))
     folder = root / "briefings" / "s"
     folder.mkdir(parents=True)
     # Paragraphs of very different lengths, each marked §n in both languages.
@@ -116,25 +123,21 @@ def test_each_column_is_aligned_to_its_own_start_edge(pair_pdf: Path) -> None:
 @pytest.fixture(scope="module")
 def noted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One note per language, in a brand writing Arabic numbers in ٠-٩ and in one naming other Arabic faces."""
-    root = tmp_path_factory.mktemp("noted")
-    shutil.copytree(ROOT / "layouts", root / "layouts")
-    shutil.copytree(ROOT / "fonts", root / "fonts")
-    (root / "publish.toml").write_text('[project]\ntitle = "T"\n')
-    (root / "layouts" / "indic").mkdir()
-    (root / "layouts" / "indic" / "brand.toml").write_text('name = "Indic"\ndigits = "arab"\n')
-    (root / "layouts" / "sans").mkdir()
-    (root / "layouts" / "sans" / "brand.toml").write_text(
-        'name = "Sans"\n\n[fonts.arabic]\nbody = ["Noto Sans Arabic", "Noto Sans"]\n'
-    )
+    files = {
+        "layouts/indic/brand.toml": 'name = "Indic"\ndigits = "arab"\n',
+        "layouts/sans/brand.toml": 'name = "Sans"\n\n[fonts.arabic]\nbody = ["Noto Sans Arabic", "Noto Sans"]\n',
+    }
     for slug, brand in (("noted", "indic"), ("sans", "sans")):
-        folder = root / "briefings" / slug
-        folder.mkdir(parents=True)
-        (folder / "briefing.toml").write_text(f'brand = "{brand}"\n')
-        (folder / "en.md").write_text("---\ntitle: Noted\n---\n\nThe alliance documents it[^1].\n\n[^1]: Echo note.\n")
-        (folder / "ar.md").write_text(
-            "---\ntitle: حاشية\n---\n\nيوثّق التحالف ما جرى[^1].\n\n[^1]: نص الحاشية الأولى.\n", encoding="utf-8"
+        files[f"briefings/{slug}/briefing.toml"] = f'brand = "{brand}"\n'
+        files[f"briefings/{slug}/en.md"] = (
+            "---\ntitle: Noted\n---\n\nThe alliance documents it[^1].\n\n[^1]: Echo note.\n"
         )
-        result = build_pair(folder, ("en", "ar"), project_root=root)
+        files[f"briefings/{slug}/ar.md"] = (
+            "---\ntitle: حاشية\n---\n\nيوثّق التحالف ما جرى[^1].\n\n[^1]: نص الحاشية الأولى.\n"
+        )
+    root = _project(tmp_path_factory.mktemp("noted"), files)
+    for slug in ("noted", "sans"):
+        result = build_pair(root / "briefings" / slug, ("en", "ar"), project_root=root)
         assert result.ok, [str(e) for e in result.errors]
     result = build(project_root=root, formats=[OutputFormat.PDF], langs=["ar"])
     assert result.ok, [str(e) for e in result.errors]
