@@ -22,8 +22,8 @@
 A brand's file sets only what differs from base; tables merge key by key. Every problem of every
 file is reported at once, each with its file, line, key path and a hint. The settings become one
 generated stylesheet (`BrandSettings.css`) that templates put after the layout's stylesheets, so
-brand.toml wins over the CSS files; stacks are put Arabic faces first for Arabic documents, and
-[fonts.arabic]'s always (print only: --font-arabic-body, --font-arabic-heading).
+brand.toml wins over the CSS files; stacks are put Arabic faces first for Arabic documents, as
+are [fonts.arabic]'s, which only PDFs use (--font-arabic-body, --font-arabic-heading).
 """
 
 from __future__ import annotations
