@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import unicodedata
 from pathlib import Path
 
 import pytest
 
+from publish import build
 from publish.bilingual import order_columns
+from publish.model import OutputFormat
 from publish.pair import build_pair
 
-from .conftest import MakeProject, pdftotext
+from .conftest import MakeProject, pdftotext, require_tool
 
 MM = 72 / 25.4
 WIDTH = 595.28
@@ -19,9 +22,18 @@ EN = "The alliance documents what happened in the region and speaks with the peo
 AR = "يوثّق التحالف ما جرى في المنطقة ويتحدث مع الناس الذين عاشوه. "
 
 
+def _project(make_project: MakeProject, root: Path, files: dict[str, str] | None = None) -> Path:
+    """A project with the repository's layouts and fonts (the one project fixture), and these files (path: text)."""
+    make_project(root, '[project]\ntitle = "T"\n')
+    for name, text in (files or {}).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
 @pytest.fixture(scope="module")
 def pair_pdf(tmp_path_factory: pytest.TempPathFactory, make_project: MakeProject) -> Path:
-    root = make_project(tmp_path_factory.mktemp("pair"), '[project]\ntitle = "T"\n')
+    root = _project(make_project, tmp_path_factory.mktemp("pair"))
     folder = root / "briefings" / "s"
     folder.mkdir(parents=True)
     # Paragraphs of very different lengths, each marked §n in both languages.
@@ -102,3 +114,61 @@ def test_each_column_is_aligned_to_its_own_start_edge(pair_pdf: Path) -> None:
         margins = (18 * MM, 25 * MM)
         assert any(abs(min(left) - m) < 2 for m in margins)
         assert any(abs(max(right) - (WIDTH - m)) < 2 for m in margins)
+
+
+# --- what each column takes from the brand: digits and faces ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def noted(tmp_path_factory: pytest.TempPathFactory, make_project: MakeProject) -> Path:
+    """One note per language, in a brand writing Arabic numbers in ٠-٩ and in one naming other Arabic faces."""
+    files = {
+        "layouts/indic/brand.toml": 'name = "Indic"\ndigits = "arab"\n',
+        "layouts/sans/brand.toml": 'name = "Sans"\n\n[fonts.arabic]\nbody = ["Noto Sans Arabic", "Noto Sans"]\n',
+    }
+    for slug, brand in (("noted", "indic"), ("sans", "sans")):
+        files[f"briefings/{slug}/briefing.toml"] = f'brand = "{brand}"\n'
+        files[f"briefings/{slug}/en.md"] = (
+            "---\ntitle: Noted\n---\n\nThe alliance documents it[^1].\n\n[^1]: Echo note.\n"
+        )
+        files[f"briefings/{slug}/ar.md"] = (
+            "---\ntitle: حاشية\n---\n\nيوثّق التحالف ما جرى[^1].\n\n[^1]: نص الحاشية الأولى.\n"
+        )
+    root = _project(make_project, tmp_path_factory.mktemp("noted"), files)
+    for slug in ("noted", "sans"):
+        result = build_pair(root / "briefings" / slug, ("en", "ar"), project_root=root)
+        assert result.ok, [str(e) for e in result.errors]
+    result = build(project_root=root, formats=[OutputFormat.PDF], langs=["ar"])
+    assert result.ok, [str(e) for e in result.errors]
+    return root / "build" / "pdf"
+
+
+def _digits(text: str, words: str) -> set[str]:
+    """Which digits the line holding `words` is numbered in: "arab" (٠-٩), "latn" (0-9)."""
+    (line,) = [line for line in text.splitlines() if words in line]
+    return {"arab" if c in "٠١٢٣٤٥٦٧٨٩" else "latn" for c in line if c.isdigit()}
+
+
+def test_each_column_numbers_its_notes_in_its_own_languages_digits(noted: Path) -> None:
+    single, pair = pdftotext(noted / "noted.ar.pdf"), pdftotext(noted / "noted.en+ar.pdf")
+    # The Arabic PDF of a brand with digits = "arab" calls and numbers its note in ٠-٩, and so
+    # does the Arabic column of the pair; the English column keeps 0-9.
+    for text in (single, pair):
+        assert _digits(text, "ما جرى") == {"arab"}  # the call, after the sentence
+        assert _digits(text, "نص الحاشية") == {"arab"}  # the marker, before the note
+    assert _digits(pair, "documents it") == {"latn"}
+    assert _digits(pair, "Echo note") == {"latn"}
+
+
+def _fonts(pdf: Path) -> list[str]:
+    out = subprocess.run([require_tool("pdffonts"), str(pdf)], check=True, capture_output=True, text=True).stdout
+    return [line.split()[0].split("+", 1)[-1] for line in out.splitlines()[2:] if line.strip()]
+
+
+def test_the_arabic_column_takes_its_faces_from_the_brand(noted: Path) -> None:
+    # Base's [fonts.arabic]: Naskh for the Arabic column's text, as for Arabic documents.
+    assert "Noto-Naskh-Arabic" in _fonts(noted / "noted.en+ar.pdf")
+    # A brand naming Noto Sans Arabic first: no Naskh anywhere, the Arabic text set in the sans.
+    sans = _fonts(noted / "sans.en+ar.pdf")
+    assert "Noto-Sans-Arabic" in sans
+    assert not [name for name in sans if name.startswith("Noto-Naskh-Arabic")]

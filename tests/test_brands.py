@@ -112,6 +112,9 @@ accent = "#12345g"
 
 [fonts.faces]
 "Noto Sans" = ["NotoSans-Light.ttf"]
+
+[fonts.arabic]
+body = ["Noto Naskh", "Noto Serif"]
 """
 
 PROBLEMS = {
@@ -129,6 +132,11 @@ PROBLEMS = {
         'layouts/bad/brand.toml:9: fonts.faces."Noto Sans" names "NotoSans-Light.ttf", '
         "which is not a font file in fonts/",
         'did you mean "NotoSans-Bold.ttf"?',
+    ),
+    "unknown family": (
+        'layouts/bad/brand.toml:12: "fonts.arabic.body" names the font family "Noto Naskh", '
+        "which no fonts.css or [fonts.faces] declares",
+        'did you mean "Noto Naskh Arabic"?',
     ),
 }
 
@@ -267,6 +275,9 @@ def test_brand_settings_make_one_stylesheet_arabic_faces_first() -> None:
     assert '--font-body: "Noto Sans", "Noto Sans Arabic";' in css
     arabic_first = '--font-body: "Noto Sans Arabic", "Noto Sans"; --font-heading: "Noto Naskh Arabic", "Noto Serif";'
     assert f"html:lang(ar) {{ {arabic_first} }}" in css
+    # Base's [fonts.arabic], for the Arabic column of side-by-side PDFs; the web has no such column.
+    assert '--font-arabic-body: "Noto Naskh Arabic", "Noto Serif";' in css
+    assert "--font-arabic" not in settings.css("screen")
     assert "@page" not in css  # A4, as the stylesheets say
     assert "@page { size: A5; }" in load_layouts(load_project(ROOT), "syrien-nest-fait").settings.css("print")
 

@@ -100,11 +100,12 @@ def test_one_broken_language_keeps_the_others_and_the_last_good_pdf(project: Pat
 
 
 def test_template_error_names_template_and_line(project: Path) -> None:
-    template = project / "layouts" / "base" / "templates" / "print.html.j2"
+    # The head every PDF shares: the error names the template print.html.j2 extends, and its line.
+    template = project / "layouts" / "base" / "templates" / "print-base.html.j2"
     template.write_text(template.read_text().replace("{{ doc.title }}", "{{ doc.titel }}", 1))
     result = build(project_root=project, formats=[OutputFormat.PDF])
     assert result.errors
-    assert str(result.errors[0]).startswith("layouts/base/templates/print.html.j2:5: ")
+    assert str(result.errors[0]).startswith("layouts/base/templates/print-base.html.j2:13: ")
     assert "titel" in str(result.errors[0])
 
 

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 from publish.config import load_project
-from publish.i18n import Digits, catalog_path
+from publish.i18n import Digits, catalog_path, load_strings
 from publish.render import load_layouts
 from publish.signatories import count_line
 
@@ -159,3 +159,19 @@ def test_strings_fall_back_from_the_brand_to_base_to_english() -> None:
     assert alliance.strings("ar").gettext("Contents") == "المحتويات"
     assert alliance.strings("de").gettext("Contents") == "Contents"  # no German catalog: as written
     assert alliance.strings("ar").ngettext("%(n)s individual", "%(n)s individuals", 11) == "%(n)s شخصًا"
+
+
+def test_fuzzy_translations_are_left_out_and_an_edited_catalog_is_read_again(tmp_path: Path) -> None:
+    brand = tmp_path / "layouts" / "brand"
+    po = catalog_path(brand, "fr")
+    po.parent.mkdir(parents=True)
+    header = 'msgid ""\nmsgstr ""\n"Language: fr\\n"\n"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n\n'
+    entries = '#, fuzzy\nmsgid "Contents"\nmsgstr "Table des matières"\n\nmsgid "Download PDF"\nmsgstr "Le PDF"\n'
+    po.write_text(header + entries, encoding="utf-8")
+    strings = load_strings([brand, ROOT / "layouts" / "base"], "fr", tmp_path)
+    # As `pybabel compile` without --use-fuzzy: an unchecked translation falls through to base's.
+    assert strings.gettext("Contents") == "Sommaire"
+    assert strings.gettext("Download PDF") == "Le PDF"
+    # Catalogs are compiled once per content, not once per process: a reviewed entry shows at once.
+    po.write_text(header + entries.replace("#, fuzzy\n", ""), encoding="utf-8")
+    assert load_strings([brand, ROOT / "layouts" / "base"], "fr", tmp_path).gettext("Contents") == "Table des matières"

@@ -154,6 +154,8 @@ def test_print_from_the_browser_shows_the_pdf_address_and_no_navigation(built: P
                 footer: getComputedStyle(document.querySelector('.site-footer')).display,
                 note: document.querySelector('.pdf-link .print-only').innerText,
                 noteShown: getComputedStyle(document.querySelector('.pdf-link .print-only')).display,
+                heading: getComputedStyle(document.querySelector('.briefing-body h2')).fontSize,
+                headingBreak: getComputedStyle(document.querySelector('.briefing-body h2')).breakAfter,
             })"""
         )
         pdf = page.pdf(format="A4")
@@ -162,6 +164,8 @@ def test_print_from_the_browser_shows_the_pdf_address_and_no_navigation(built: P
     assert state["nav"] == "none" and state["footer"] == "none"
     assert state["noteShown"] != "none"
     assert "we-exist-2020.fr.pdf" in state["note"]
+    # Sized and kept with what follows as in the PDFs: both take it from print-common.css.
+    assert (state["heading"], state["headingBreak"]) == ("20px", "avoid")  # 15pt
     assert pdf.startswith(b"%PDF")
 
 

@@ -31,7 +31,9 @@ def render_pair_page(first: Document, second: Document, layouts: Layouts, out_pa
     """Render two language versions of a briefing as one side-by-side print page."""
     left, right = order_columns(first, second)
     rows = [{"left": Markup(a or ""), "right": Markup(b or "")} for a, b in zip_longest(left.blocks, right.blocks)]
-    digits = layouts.settings.digits_for(right.source.lang if right.direction is Direction.RTL else left.source.lang)
+    settings = layouts.settings
+    # Folios in the right-to-left column's digits; each column's notes in its own language's.
+    digits = settings.digits_for(right.source.lang if right.direction is Direction.RTL else left.source.lang)
     context: dict[str, Any] = {
         "left": document_context(left, "print"),
         "right": document_context(right, "print"),
@@ -39,7 +41,11 @@ def render_pair_page(first: Document, second: Document, layouts: Layouts, out_pa
         "right_strings": layouts.strings(right.source.lang),
         "rows": rows,
         "stylesheets": [path.as_uri() for path in layouts.stylesheets("print")],
-        "print": {"counter_style": digits.counter_style},
+        "print": {
+            "counter_style": digits.counter_style,
+            "left_counter_style": settings.digits_for(left.source.lang).counter_style,
+            "right_counter_style": settings.digits_for(right.source.lang).counter_style,
+        },
     }
     html = render_template(layouts, "print-pair.html.j2", context)
     return RenderedPage(html, left.source.lang, Direction.LTR, out_path, left.source.path.as_uri(), left.source)

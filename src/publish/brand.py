@@ -15,10 +15,15 @@
     [fonts.faces]                     # more families, from font files in the project's fonts/
     "Noto Sans Display" = ["NotoSansDisplay-Regular.ttf", "NotoSansDisplay-Bold.ttf"]
 
+    [fonts.arabic]                    # Arabic set beside another language (publish pair's column)
+    body = ["Noto Naskh Arabic", "Noto Serif"]
+    heading = ["Noto Sans Arabic", "Noto Sans"]
+
 A brand's file sets only what differs from base; tables merge key by key. Every problem of every
 file is reported at once, each with its file, line, key path and a hint. The settings become one
 generated stylesheet (`BrandSettings.css`) that templates put after the layout's stylesheets, so
-brand.toml wins over the CSS files; stacks are put Arabic faces first for Arabic documents.
+brand.toml wins over the CSS files; stacks are put Arabic faces first for Arabic documents, as
+are [fonts.arabic]'s, which only PDFs use (--font-arabic-body, --font-arabic-heading).
 """
 
 from __future__ import annotations
@@ -56,7 +61,8 @@ STACKS = ("body", "heading")
 """The font stacks a brand may set, each the CSS variable --font-<name>."""
 
 _SCHEMA: dict[str, type] = {"name": str, "digits": str, "logo": str, "page_size": str, "colors": dict, "fonts": dict}
-_FONT_SCHEMA: dict[str, type] = {"body": list, "heading": list, "faces": dict}
+_FONT_SCHEMA: dict[str, type] = {"body": list, "heading": list, "faces": dict, "arabic": dict}
+_STACK_SCHEMA: dict[str, type] = dict.fromkeys(STACKS, list)
 _LOGO_TYPES = (".svg", ".png", ".jpg", ".jpeg")
 _PAGE_NAMES = "a3|a4|a5|a6|b4|b5|jis-b4|jis-b5|letter|legal|ledger"
 _LENGTH = r"\d+(?:\.\d+)?(?:mm|cm|in|pt)"
@@ -96,6 +102,8 @@ class BrandSettings:
     """Font stacks by name (body, heading), families in order."""
     faces: tuple[BrandFace, ...] = ()
     """Faces declared in [fonts.faces]."""
+    arabic_fonts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Font stacks (body, heading) for Arabic set beside another language: the Arabic column of a pair."""
     arabic_families: frozenset[str] = frozenset()
     """Families whose fonts are made for Arabic: first in the stacks of Arabic documents."""
 
@@ -111,11 +119,15 @@ class BrandSettings:
 
     def lang_properties(self) -> dict[str, dict[str, str]]:
         """Return the custom properties for Arabic documents: the same stacks, Arabic faces first."""
-        arabic = {}
-        for name, families in self.fonts.items():
-            ordered = sorted(families, key=lambda f: f not in self.arabic_families)
-            arabic[f"--font-{name}"] = _stack(ordered)
+        arabic = {f"--font-{name}": self._arabic_first(families) for name, families in self.fonts.items()}
         return {"ar": arabic} if arabic else {}
+
+    def arabic_properties(self) -> dict[str, str]:
+        """Return the custom properties of [fonts.arabic]: --font-arabic-<name>, Arabic faces first."""
+        return {f"--font-arabic-{name}": self._arabic_first(families) for name, families in self.arabic_fonts.items()}
+
+    def _arabic_first(self, families: tuple[str, ...]) -> str:
+        return _stack(sorted(families, key=lambda f: f not in self.arabic_families))
 
     def css(self, medium: str) -> str:
         """Return the stylesheet these settings make for "print" or "screen" (empty when none)."""
@@ -128,7 +140,10 @@ class BrandSettings:
                 )
             if self.page_size:
                 rules.append(f"@page {{ size: {self.page_size}; }}")
-        if properties := self.properties():
+        properties = self.properties()
+        if medium == "print":  # only PDFs set Arabic beside another language (publish pair)
+            properties |= self.arabic_properties()
+        if properties:
             rules.append(":root { " + " ".join(f"{k}: {v};" for k, v in properties.items()) + " }")
         for lang, values in self.lang_properties().items():
             rules.append(f"html:lang({lang}) {{ " + " ".join(f"{k}: {v};" for k, v in values.items()) + " }")
@@ -146,7 +161,7 @@ def load_brand_settings(dirs: list[Path] | tuple[Path, ...], project: Project) -
     """
     declared = _declared_families(dirs)
     problems: list[tuple[SourceLocation, str, str | None]] = []
-    merged: dict[str, Any] = {"colors": {}, "fonts": {}}
+    merged: dict[str, Any] = {"colors": {}, "fonts": {}, "arabic_fonts": {}}
     faces: dict[str, list[BrandFace]] = {}
     for folder in reversed(dirs):
         path = folder / BRAND_FILE
@@ -160,7 +175,7 @@ def load_brand_settings(dirs: list[Path] | tuple[Path, ...], project: Project) -
         problems += [(SourceLocation(display, key_line(text, p.key)), p.message, p.hint) for p in checked.problems]
         faces |= checked.faces
         for key, value in checked.values.items():
-            if key in ("colors", "fonts"):
+            if key in ("colors", "fonts", "arabic_fonts"):
                 merged[key] |= value
             else:
                 merged[key] = value
@@ -176,6 +191,7 @@ def load_brand_settings(dirs: list[Path] | tuple[Path, ...], project: Project) -
         page_size=merged.get("page_size"),
         colors=merged["colors"],
         fonts=merged["fonts"],
+        arabic_fonts=merged["arabic_fonts"],
         faces=all_faces,
         arabic_families=frozenset(arabic),
     )
@@ -266,13 +282,21 @@ class _Check:
         faces = table.get("faces")
         if isinstance(faces, dict):
             self.font_faces(faces)
+        self.values["fonts"] = self.stacks(table, "fonts")
+        arabic = table.get("arabic")
+        if isinstance(arabic, dict):
+            self.problems += check_keys(arabic, _STACK_SCHEMA, "fonts.arabic.")
+            self.values["arabic_fonts"] = self.stacks(arabic, "fonts.arabic")
+
+    def stacks(self, table: dict[str, Any], prefix: str) -> dict[str, tuple[str, ...]]:
+        """Return the good font stacks (body, heading) of a table, each family one declared."""
         stacks: dict[str, tuple[str, ...]] = {}
         families = self.families | set(self.faces)
         for name in STACKS:
             stack = table.get(name)
             if not isinstance(stack, list):
                 continue
-            key = f"fonts.{name}"
+            key = f"{prefix}.{name}"
             bad = [f for f in stack if not isinstance(f, str) or not _FAMILY.match(f)]
             if bad or not stack:
                 self.problem(key, f'"{key}" must list font family names, e.g. ["Noto Serif", "Noto Naskh Arabic"]')
@@ -286,7 +310,7 @@ class _Check:
                 )
             if not unknown:
                 stacks[name] = tuple(stack)
-        self.values["fonts"] = stacks
+        return stacks
 
     def font_faces(self, table: dict[str, Any]) -> None:
         fonts_dir = self.project.fonts_dir.resolve()

@@ -10,15 +10,17 @@ Their translations live in catalogs, one per language and layout folder:
     layouts/<brand>/locale/<lang>/LC_MESSAGES/messages.po   translations (pybabel update)
 
 A brand's catalog holds only the messages it words differently; the rest come from base, and a
-message no catalog translates is shown as written (in English). Catalogs are compiled with Babel
-when they are loaded, so a build never reads a stale `.mo` file; a broken entry is an error naming
-the `.po` file and line.
+message no catalog translates is shown as written (in English). The `.po` files are the only
+source: publish compiles them with Babel in memory when it loads them, once per process for each
+catalog's content (`.mo` files are build output, never read or tracked), leaving out fuzzy entries
+as `pybabel compile` does; a broken entry is an error naming the `.po` file and line.
 """
 
 from __future__ import annotations
 
 import datetime
 import enum
+import functools
 import gettext
 import io
 from dataclasses import dataclass
@@ -110,9 +112,10 @@ def load_strings(layout_dirs: list[Path], lang: str, project_root: Path) -> Stri
             path = catalog_path(folder, code)
             if not path.is_file():
                 continue
-            catalog = read_catalog(path, _display(path, project_root))
-            translations = compile_catalog(catalog)
-            texts += _texts(catalog)
+            compiled, catalog_texts = _compiled(path.read_bytes(), _display(path, project_root))
+            # A new Translations each time: chaining fallbacks changes it, and chains differ by brand.
+            translations = Translations(io.BytesIO(compiled), domain=DOMAIN)
+            texts += catalog_texts
             if last is None:
                 chain = translations
             else:
@@ -121,11 +124,23 @@ def load_strings(layout_dirs: list[Path], lang: str, project_root: Path) -> Stri
     return Strings(lang, chain or gettext.NullTranslations(), tuple(dict.fromkeys(texts)))
 
 
-def read_catalog(path: Path, display: Path) -> Catalog:
+@functools.lru_cache(maxsize=64)
+def _compiled(data: bytes, display: Path) -> tuple[bytes, tuple[str, ...]]:
+    """Return a catalog compiled as `pybabel compile` does (fuzzy entries left out), and its texts.
+
+    Keyed by the `.po` file's content: a process (a build, `publish serve`, a build worker) reads
+    and checks each catalog once, and again only when it changes.
+    """
+    catalog = read_catalog(data, display)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    return buffer.getvalue(), tuple(_texts(catalog))
+
+
+def read_catalog(data: bytes, display: Path) -> Catalog:
     """Read a .po catalog, reporting a syntax error or a broken entry with its file and line."""
     try:
-        with path.open("rb") as f:
-            catalog = read_po(f, domain=DOMAIN, abort_invalid=True)
+        catalog = read_po(io.BytesIO(data), domain=DOMAIN, abort_invalid=True)
     except PoFileError as exc:
         raise ConfigError(
             f"invalid catalog entry: {str(exc).rsplit(' on ', 1)[0]}",
@@ -142,14 +157,6 @@ def read_catalog(path: Path, display: Path) -> Catalog:
                 hint="keep the placeholders of the English text, such as %(n)s, in the translation",
             )
     return catalog
-
-
-def compile_catalog(catalog: Catalog) -> Translations:
-    """Compile a catalog as `pybabel compile` does, in memory; fuzzy translations are left out."""
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
 
 
 def _texts(catalog: Catalog) -> list[str]:

@@ -24,12 +24,18 @@ from ._version import __version__
 from .brand import BrandSettings, load_brand_settings
 from .config import Project, brand_folder
 from .confine import contained_file
-from .direction import isolate_text, language_direction
+from .direction import isolate_text
 from .errors import ConfigError, TemplateError
-from .i18n import Strings, install_gettext, language_name, load_strings, locale_of, long_date
+from .i18n import Strings, install_gettext, load_strings, locale_of, long_date
 from .model import Document, RenderedPage, SourceLocation
 
 BASE = "base"
+STYLESHEETS = {
+    "print": ("fonts.css", "common.css", "print-common.css", "print.css"),  # PDFs
+    "screen": ("fonts.css", "common.css", "screen.css"),  # web pages
+    "web-print": ("print-common.css", "web-print.css"),  # web pages printed from the browser
+}
+"""The stylesheets of each medium, in the order each layout folder's are loaded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +56,10 @@ class Layouts:
     """UI strings loaded so far, by language (catalogs are read once per build)."""
 
     def stylesheets(self, medium: str) -> list[Path]:
-        """Return the CSS files for a medium ("print" or "screen"), base first."""
+        """Return the CSS files for a medium ("print", "screen" or "web-print"), base first."""
         found = []
         for folder in reversed(self.dirs):
-            for name in ("fonts.css", "common.css", f"{medium}.css"):
+            for name in STYLESHEETS[medium]:
                 path = folder / "css" / name
                 if os.path.lexists(path):  # a link, FIFO or device is refused, not skipped
                     found.append(contained_file(path, self.project.root))
@@ -235,11 +241,3 @@ def _template_location(layouts: Layouts, filename: str | None, line: int | None)
     if not filename:
         return None
     return SourceLocation(layouts.project.relative(Path(filename)), line)
-
-
-def language_links(langs: list[str], href_for: Any) -> list[dict[str, str]]:
-    """Return one link per language: code, name in itself, direction and target."""
-    return [
-        {"lang": lang, "name": language_name(lang), "dir": language_direction(lang).value, "href": href_for(lang)}
-        for lang in langs
-    ]

@@ -16,7 +16,6 @@ depth, so it carries its styles inline, and a `<base>` when the project has a `b
 
 from __future__ import annotations
 
-import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,6 @@ from typing import Any
 from babel.core import get_global
 from markupsafe import Markup
 
-from ..confine import contained_file
 from ..direction import isolate_text, language_direction
 from ..errors import TemplateError
 from ..i18n import language_name, long_date
@@ -44,7 +42,6 @@ HOME = "index.html"
 NOT_FOUND = "404.html"
 CARD = "card.png"
 ASSETS = "assets"
-WEB_PRINT_CSS = "web-print.css"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +95,8 @@ def relative(from_page: str, to: str) -> str:
 def web_stylesheets(layouts: Layouts) -> list[tuple[Path, str | None]]:
     """Return the brand's web stylesheets, base first, with their media: screen ones, then print."""
     # fonts.css points at the full TrueType files for print; the site links its subsets instead.
-    sheets: list[tuple[Path, str | None]] = [(p, None) for p in layouts.stylesheets("screen") if p.name != FONTS_CSS]
-    for folder in reversed(layouts.dirs):
-        path = folder / "css" / WEB_PRINT_CSS
-        if os.path.lexists(path):
-            sheets.append((contained_file(path, layouts.project.root), "print"))
-    return sheets
+    screen = [(path, None) for path in layouts.stylesheets("screen") if path.name != FONTS_CSS]
+    return [*screen, *((path, "print") for path in layouts.stylesheets("web-print"))]
 
 
 def asset_path(layouts: Layouts, path: Path) -> str:
