@@ -376,6 +376,71 @@ def _is_svg(path: Path) -> bool:
     return root.tag in ("svg", "{http://www.w3.org/2000/svg}svg")
 
 
+@dataclass(frozen=True, slots=True)
+class FontFaceRule:
+    """What one `@font-face` rule of a stylesheet declares."""
+
+    family: str
+    url: str | None
+    """Its first `src: url(…)`, as written (relative to the stylesheet), or None."""
+    weight: int
+    style: str
+    line: int
+    """The rule's line in the stylesheet."""
+
+    @property
+    def local(self) -> bool:
+        """True when the font file is a file beside the stylesheet (not a URL or data)."""
+        return self.url is not None and "://" not in self.url and not self.url.startswith("data:")
+
+
+def font_face_rules(css_text: str) -> list[FontFaceRule]:
+    """Read the `@font-face` rules of a stylesheet (a later declaration of a property wins, as in CSS)."""
+    found = []
+    for rule in tinycss2.parse_stylesheet(css_text, skip_comments=True, skip_whitespace=True):
+        if rule.type != "at-rule" or rule.lower_at_keyword != "font-face":
+            continue
+        values: dict[str, list] = {}
+        for declaration in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True):
+            if declaration.type == "declaration":
+                values[declaration.lower_name] = [
+                    t for t in declaration.value if t.type not in ("whitespace", "comment")
+                ]
+        family = next((t.value for t in values.get("font-family", []) if t.type in ("string", "ident")), None)
+        if family is not None:
+            url = _first_url(values.get("src", []))
+            weight, style = _weight(values.get("font-weight", [])), _style(values.get("font-style", []))
+            found.append(FontFaceRule(family, url, weight, style, rule.source_line))
+    return found
+
+
+def _first_url(tokens: list) -> str | None:
+    for token in tokens:
+        if token.type == "url":
+            return token.value
+        if token.type == "function" and token.lower_name == "url":
+            args = [a for a in token.arguments if a.type == "string"]
+            if args:
+                return args[0].value
+    return None
+
+
+def _weight(tokens: list) -> int:
+    for token in tokens:
+        if token.type == "number" and token.is_integer:
+            return token.int_value
+        if token.type == "ident":
+            return 700 if token.lower_value == "bold" else 400
+    return 400
+
+
+def _style(tokens: list) -> str:
+    for token in tokens:
+        if token.type == "ident" and token.lower_value in ("italic", "oblique"):
+            return "italic"
+    return "normal"
+
+
 def _declared_families(dirs: list[Path] | tuple[Path, ...]) -> dict[str, list[Path]]:
     """Return the families the layouts' fonts.css files declare, with their font files."""
     found: dict[str, list[Path]] = {}
@@ -383,26 +448,10 @@ def _declared_families(dirs: list[Path] | tuple[Path, ...]) -> dict[str, list[Pa
         css = folder / "css" / FONTS_CSS
         if not css.is_file():
             continue
-        rules = tinycss2.parse_stylesheet(css.read_text(encoding="utf-8"), skip_comments=True, skip_whitespace=True)
-        for rule in rules:
-            if rule.type != "at-rule" or rule.lower_at_keyword != "font-face":
-                continue
-            family, url = None, None
-            for decl in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True):
-                if decl.type != "declaration":
-                    continue
-                for token in decl.value:
-                    if decl.lower_name == "font-family" and token.type in ("string", "ident") and family is None:
-                        family = token.value
-                    elif decl.lower_name == "src" and url is None:
-                        if token.type == "url":
-                            url = token.value
-                        elif token.type == "function" and token.lower_name == "url":
-                            url = next((a.value for a in token.arguments if a.type == "string"), None)
-            if family:
-                paths = found.setdefault(family, [])
-                if url and "://" not in url and not url.startswith("data:"):
-                    paths.append((css.parent / url).resolve())
+        for rule in font_face_rules(css.read_text(encoding="utf-8")):
+            paths = found.setdefault(rule.family, [])
+            if rule.local:
+                paths.append((css.parent / rule.url).resolve())
     return found
 
 
@@ -420,4 +469,13 @@ def _is_arabic(path: Path) -> bool:
     return arabic_only(cmap)
 
 
-__all__ = ["COLORS", "BrandFace", "BrandSettings", "arabic_only", "load_brand_settings"]
+__all__ = [
+    "COLORS",
+    "FONTS_CSS",
+    "BrandFace",
+    "BrandSettings",
+    "FontFaceRule",
+    "arabic_only",
+    "font_face_rules",
+    "load_brand_settings",
+]

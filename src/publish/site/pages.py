@@ -24,6 +24,7 @@ from typing import Any
 from babel.core import get_global
 from markupsafe import Markup
 
+from ..brand import FONTS_CSS
 from ..direction import isolate_text, language_direction
 from ..errors import TemplateError
 from ..i18n import language_name, long_date
@@ -36,7 +37,6 @@ from .catalogue import Catalogue
 from .feeds import feed_path
 from .fonts import font_stylesheets, page_groups, text_groups
 from .search import SEARCH_DIR, SEARCH_SCRIPT, arabic_variants
-from .theme import FONTS_CSS
 
 HOME = "index.html"
 NOT_FOUND = "404.html"

@@ -17,33 +17,23 @@ import tinycss2
 from fontTools.ttLib import TTFont, TTLibError
 from PIL import ImageColor
 
-from ..brand import arabic_only
+from ..brand import FONTS_CSS, BrandFace, FontFaceRule, arabic_only, font_face_rules
 from ..confine import contained_file, outside
 from ..errors import ConfigError
 from ..model import SourceLocation
 from ..render import Layouts
 
-FONTS_CSS = "fonts.css"
-"""The stylesheet that declares a brand's bundled fonts; the site serves subsets instead."""
-
 _LANG_RULE = re.compile(r"^(?:html)?:lang\(\s*([A-Za-z0-9-]+)\s*\)$")
 
 
 @dataclass(frozen=True, slots=True)
-class Face:
-    """One `@font-face` of a brand: a family at a weight and style, and its font file."""
+class Face(BrandFace):
+    """One face of a brand (declared in brand.toml or by an `@font-face` of fonts.css), with what the
+    site needs to subset it: the script group it serves and the characters it has."""
 
-    family: str
-    """The CSS family name, as pages ask for it."""
-    weight: int
-    """CSS weight, 400 for regular and 700 for bold."""
-    style: str
-    """"normal" or "italic"."""
-    path: Path
-    """The TrueType or OpenType file under fonts/."""
-    group: str
+    group: str = "latn"
     """The script group the face serves: "arab" for Arabic-only faces, else "latn"."""
-    codepoints: frozenset[int] = field(repr=False)
+    codepoints: frozenset[int] = field(default=frozenset(), repr=False)
     """Every code point the font has a glyph for."""
 
     @property
@@ -111,13 +101,14 @@ def load_theme(layouts: Layouts) -> Theme:
     for css in layouts.stylesheets("screen"):
         display = layouts.project.relative(css)
         text = contained_file(css, layouts.project.root).read_text(encoding="utf-8")
-        rules = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
-        for rule in rules:
-            if rule.type == "at-rule" and rule.lower_at_keyword == "font-face" and css.name == FONTS_CSS:
-                face = _face(rule, css, display, layouts.project.root)
+        if css.name == FONTS_CSS:
+            for declared_rule in font_face_rules(text):
+                face = _face(declared_rule, css, display, layouts.project.root)
                 if face is not None:
                     faces[(face.family, face.weight, face.style)] = face
-            elif rule.type == "qualified-rule":
+        rules = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
+        for rule in rules:
+            if rule.type == "qualified-rule":
                 selector = tinycss2.serialize(rule.prelude).strip()
                 if selector == ":root":
                     properties.update(_custom_properties(rule))
@@ -138,18 +129,13 @@ def _custom_properties(rule: tinycss2.ast.QualifiedRule) -> dict[str, str]:
     return found
 
 
-def _face(rule: tinycss2.ast.AtRule, css: Path, display: Path, root: Path) -> Face | None:
+def _face(rule: FontFaceRule, css: Path, display: Path, root: Path) -> Face | None:
     """Turn one @font-face rule into a Face; a rule without a local font file is skipped."""
-    values: dict[str, list] = {}
-    for declaration in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True):
-        if declaration.type == "declaration":
-            values[declaration.lower_name] = [t for t in declaration.value if t.type not in ("whitespace", "comment")]
-    family = next((t.value for t in values.get("font-family", []) if t.type in ("string", "ident")), None)
-    url = _first_url(values.get("src", []))
-    if family is None or url is None or "://" in url or url.startswith("data:"):
+    if not rule.local:
         return None
+    url, family = rule.url, rule.family
     path = css.parent / url
-    location = SourceLocation(display, rule.source_line)
+    location = SourceLocation(display, rule.line)
     if not path.is_file():
         raise ConfigError(f'font file "{url}" of "{family}" not found', location, hint="fonts live in fonts/")
     if outside(path, root):  # the web build would subset and publish it
@@ -158,7 +144,7 @@ def _face(rule: tinycss2.ast.AtRule, css: Path, display: Path, root: Path) -> Fa
         )
     path = contained_file(path, root).resolve()
     try:
-        return _file_face(family, _weight(values.get("font-weight", [])), _style(values.get("font-style", [])), path)
+        return _file_face(family, rule.weight, rule.style, path)
     except (TTLibError, OSError) as exc:
         raise ConfigError(f'cannot read font file "{url}": {exc}', location) from None
 
@@ -167,31 +153,4 @@ def _file_face(family: str, weight: int, style: str, path: Path) -> Face:
     """Read a font file's code points into a Face."""
     codepoints = frozenset(TTFont(path, lazy=True).getBestCmap() or {})
     group = "arab" if arabic_only(codepoints) else "latn"
-    return Face(family, weight, style, path, group, codepoints)
-
-
-def _first_url(tokens: list) -> str | None:
-    for token in tokens:
-        if token.type == "url":
-            return token.value
-        if token.type == "function" and token.lower_name == "url":
-            args = [a for a in token.arguments if a.type == "string"]
-            if args:
-                return args[0].value
-    return None
-
-
-def _weight(tokens: list) -> int:
-    for token in tokens:
-        if token.type == "number" and token.is_integer:
-            return token.int_value
-        if token.type == "ident":
-            return 700 if token.lower_value == "bold" else 400
-    return 400
-
-
-def _style(tokens: list) -> str:
-    for token in tokens:
-        if token.type == "ident" and token.lower_value in ("italic", "oblique"):
-            return "italic"
-    return "normal"
+    return Face(family=family, path=path, weight=weight, style=style, group=group, codepoints=codepoints)
