@@ -31,7 +31,8 @@ TORTURE = {
     "fr": "---\ntitle: Rapport sur la détention\ndate: 2021-05-04\nsummary: Ce que les détenus nous ont dit.\n---\n\n"
     "Les détenus ont subi la torture dans les prisons, et les familles ont cherché les disparus.\n",
     # للتعذيب (li- + the article), التَّعْذِيبِ with harakat, والاخْتِفاء (wa- before the article, harakat).
-    "ar": "---\ntitle: تقرير عن الاحتجاز\ndate: 2021-05-04\nsummary: ما رواه لنا المعتقلون.\n---\n\n"
+    "ar": "---\ntitle: تقرير عن الاحتجاز\ndate: 2021-05-04\n"
+    "summary: ما رواه لنا المعتقلون لتحالف We Exist! في 2021.\n---\n\n"
     "تعرّض المعتقلون للتعذيب في السجون، ووثّقنا حالات التَّعْذِيبِ والاخْتِفاء القسري.\n",
 }
 SCHOOLS = {
@@ -342,6 +343,30 @@ def test_search_box_finds_briefings_in_its_language(browser, served: str, lang: 
 
 ARABIC_TORTURE = ["للتعذيب", "التعذيب", "تعذيب", "بالتعذيب", "والتعذيب", "التَّعْذِيب", "تَعْذِيبٌ", "لِلتَّعْذِيبِ"]
 ARABIC_DISAPPEARANCE = ["الاختفاء", "اختفاء", "والاختفاء", "الاخْتِفَاء", "وَالاخْتِفاء"]
+
+
+@pytest.mark.slow
+def test_an_arabic_result_keeps_a_latin_name_and_its_punctuation_together(browser, served: str) -> None:
+    """The summary of a result is plain text: the name's run is isolated, so its "!" stays at its end."""
+    context, page, problems = _open(browser, f"{served}ar/index.html")
+    try:
+        _search(page, "للتعذيب")
+        summary = page.locator(".search-result-summary").first.text_content()
+        assert "\u2066We Exist!\u2069" in summary
+        # Where the reader sees them: "!" right of "We" (inside a left-to-right run), not flung left of it.
+        x = page.evaluate(
+            """() => {
+              const node = document.querySelector('.search-result-summary').firstChild;
+              const at = (i) => { const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+                                  return r.getBoundingClientRect().left; };
+              const text = node.textContent;
+              return {we: at(text.indexOf('We')), bang: at(text.indexOf('!'))};
+            }"""
+        )
+        assert x["bang"] > x["we"], x
+    finally:
+        context.close()
+    assert not problems, problems
 
 
 @pytest.mark.slow

@@ -416,3 +416,24 @@ def isolate_text(text: str, base: Direction) -> str:
 
     children = isolate_runs([Token("text", "", 0, content=text)], base)
     return RendererHTML().renderInline(children, OptionsDict(commonmark.make()["options"]), {})
+
+
+_ISOLATES = {Direction.LTR: "\u2066", Direction.RTL: "\u2067"}
+"""LEFT-TO-RIGHT and RIGHT-TO-LEFT ISOLATE: the characters that do what <bdi dir> does, for plain text."""
+
+
+def isolate_plain(text: str, base: Direction) -> str:
+    """Return `text` with its runs of the other direction between isolate characters (U+2066 or
+    U+2067 … U+2069), for text a page shows where no markup can go (a search result's summary).
+
+    The same runs as `isolate_text` isolates with <bdi dir>; the text itself is not reordered.
+    """
+    out = []
+    for token in isolate_runs([Token("text", "", 0, content=text)], base):
+        if token.type == "bdi_open":
+            out.append(_ISOLATES[Direction(token.attrGet("dir"))])
+        elif token.type == "bdi_close":
+            out.append("\u2069")
+        else:
+            out.append(token.content)
+    return "".join(out)

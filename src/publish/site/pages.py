@@ -25,7 +25,7 @@ from babel.core import get_global
 from markupsafe import Markup
 
 from ..brand import FONTS_CSS
-from ..direction import isolate_text, language_direction
+from ..direction import isolate_plain, isolate_text, language_direction
 from ..errors import TemplateError
 from ..i18n import language_name, long_date
 from ..model import Direction, Document, RenderedPage, Source
@@ -272,6 +272,9 @@ def render_briefing_page(
         extra={
             "pdf": {"href": pdf_name, "url": site.url(f"{lang}/{slug}/{pdf_name}") or pdf_name} if pdf else None,
             "counter_style": layouts.settings.digits_for(lang).counter_style,
+            # What a search result shows: plain text, with runs of the other direction isolated.
+            "search_title": isolate_plain(meta.title, ctx.direction),
+            "search_summary": isolate_plain(meta.summary or meta.subtitle or "", ctx.direction),
         },
     )
     context["doc"] = doc_context
