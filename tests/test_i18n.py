@@ -16,7 +16,7 @@ from publish.i18n import Digits, catalog_path, load_strings
 from publish.render import load_layouts
 from publish.signatories import count_line
 
-from .conftest import ROOT
+from .conftest import ROOT, MakeProject, write
 
 LOCALE = ROOT / "layouts" / "base" / "locale"
 TRANSLATED = ("ar", "fr")
@@ -175,3 +175,31 @@ def test_fuzzy_translations_are_left_out_and_an_edited_catalog_is_read_again(tmp
     # Catalogs are compiled once per content, not once per process: a reviewed entry shows at once.
     po.write_text(header + entries.replace("#, fuzzy\n", ""), encoding="utf-8")
     assert load_strings([brand, ROOT / "layouts" / "base"], "fr", tmp_path).gettext("Contents") == "Table des matières"
+
+
+@pytest.mark.parametrize(
+    ("lang", "authors", "byline"),
+    [
+        ("en", ["Reem Ahmad", "Samer Khalil", "Lina Haddad"], "Reem Ahmad, Samer Khalil, and Lina Haddad"),
+        ("fr", ["Reem Ahmad", "Samer Khalil", "Lina Haddad"], "Reem Ahmad, Samer Khalil et Lina Haddad"),
+        ("ar", ["ريم الأحمد", "سامر خليل", "لينا حداد"], "ريم الأحمد وسامر خليل ولينا حداد"),
+        ("ar", ["ريم الأحمد", "Human Rights Watch"], "ريم الأحمد و\u2066Human Rights Watch\u2069"),
+    ],
+)
+def test_authors_are_listed_as_the_language_lists_them(
+    tmp_path: Path, make_project: MakeProject, lang: str, authors: list[str], byline: str
+) -> None:
+    """The byline joins the authors with the language's own list pattern (Babel), never a Latin comma in Arabic."""
+    from publish import build
+    from publish.model import OutputFormat
+
+    root = make_project(tmp_path)
+    listed = "".join(f'\n  - "{a}"' for a in authors)
+    write(root, f"briefings/b/{lang}.md", f"---\ntitle: Byline\nauthors:{listed}\n---\n\nText.\n")
+    result = build(project_root=root, formats=[OutputFormat.HTML])
+    assert result.ok, [str(e) for e in result.errors]
+    page = (root / "build" / "site" / lang / "b" / "index.html").read_text(encoding="utf-8")
+    shown = re.search(r'<p class="byline">(.*?)</p>', page).group(1)
+    text = re.sub(r'<bdi dir="ltr"[^>]*>(.*?)</bdi>', "\u2066\\1\u2069", shown)  # a <bdi> isolates as U+2066 does
+    assert text == byline
+    assert "," not in text if lang == "ar" else True

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel.lists import format_list
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
@@ -142,6 +143,10 @@ def document_context(doc: Document, medium: str = "screen") -> dict[str, Any]:
         "subtitle_html": isolated(meta.subtitle),
         "authors": list(meta.authors),
         "authors_html": [isolated(a) for a in meta.authors],
+        # The authors as the language lists them (Babel's list patterns): "A, B and C", "A، B وC".
+        "byline_html": Markup(format_list([str(isolated(a)) for a in meta.authors], locale=locale))
+        if meta.authors
+        else None,
         "date": long_date(meta.date, doc.source.lang),
         "date_iso": meta.date.isoformat() if meta.date else "",
         "summary": meta.summary,
