@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-NNBSP = "\u202f"  # narrow no-break space: before ; ! ? and inside « »
+NNBSP = "\u202f"  # narrow no-break space: before ; ! ? %, and inside « »
 NBSP = "\u00a0"  # no-break space: before :
 _SPACES = " \u00a0\u202f\u2009"
 # Stretches of text that are addresses, not prose: left exactly as typed.
@@ -107,6 +107,8 @@ def _space_prose(text: str, previous: str) -> str:
             _space_before(result, previous, NNBSP, char, text[index + 1 :])
         elif char == ":":
             _space_before(result, previous, NBSP, char, text[index + 1 :])
+        elif char == "%" and (before in _SPACES or before.isdigit()) and before:
+            _space_before(result, previous, NNBSP, char, text[index + 1 :], always=True)
         elif char == "»":
             _space_before(result, previous, NNBSP, char, text[index + 1 :], always=True)
         elif char in _SPACES and before == "«":
