@@ -107,9 +107,7 @@ def _space_prose(text: str, previous: str) -> str:
             _space_before(result, previous, NNBSP, char, text[index + 1 :])
         elif char == ":":
             _space_before(result, previous, NBSP, char, text[index + 1 :])
-        elif char == "%" and (before in _SPACES or before.isdigit()) and before:
-            _space_before(result, previous, NNBSP, char, text[index + 1 :], always=True)
-        elif char == "»":
+        elif char == "»" or (char == "%" and before and (before in _SPACES or before.isdigit())):
             _space_before(result, previous, NNBSP, char, text[index + 1 :], always=True)
         elif char in _SPACES and before == "«":
             result.append(NNBSP)
