@@ -4,9 +4,12 @@ one error said once."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from publish import build
 
 from .conftest import MakeProject, write
 
@@ -122,3 +125,31 @@ def test_brand_colours_too_faint_to_read_are_a_warning_at_check_and_build(
     strict = publish(root, "build", "--format", "html", "--strict", "--force")
     assert strict.returncode == 1
     assert "4 warning(s), and warnings are errors here (--strict)" in strict.stderr
+
+
+def test_a_deleted_briefing_leaves_nothing_behind_in_build(tmp_path: Path, make_project: MakeProject) -> None:
+    """Issue 16, item 9: outputs no source produces any more are pruned; files publish did not write stay."""
+    root = make_project(tmp_path)
+    for slug in ("kept", "gone"):
+        for lang, text in (("en", "A briefing."), ("ar", "إحاطة قصيرة.")):
+            write(root, f"briefings/{slug}/{lang}.md", f"---\ntitle: {slug} {lang}\n---\n\n{text}\n")
+    assert build(project_root=root).ok
+    out = root / "build"
+    before = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert any("gone" in name for name in before)
+    (out / "site" / "CNAME").write_text("briefings.example.org\n")  # the user's own file
+    shutil.rmtree(root / "briefings" / "gone")
+    result = build(project_root=root)
+    assert result.ok, [str(e) for e in result.errors]
+    after = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts}
+    assert not [name for name in after if "gone" in name]
+    assert not (out / "site" / "en" / "gone").exists()
+    assert {name for name in before if "kept" in name} <= after
+    assert (out / "site" / "CNAME").read_text() == "briefings.example.org\n"
+    assert "gone" not in (out / "site" / "en" / "index.html").read_text(encoding="utf-8")
+    assert "gone" not in (out / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    # A build of one briefing prunes nothing of the others.
+    write(root, "briefings/other/en.md", "---\ntitle: other\n---\n\nMore.\n")
+    assert build(project_root=root).ok
+    assert build([root / "briefings" / "kept"], project_root=root).ok
+    assert (out / "pdf" / "other.en.pdf").is_file()

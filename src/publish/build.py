@@ -112,8 +112,34 @@ def _build(ctx: Context, paths: list[Path] | None) -> None:
             index_search(ctx)
     finally:
         workers.close()
+    if paths is None and not ctx.options.langs and ctx.options.shard is None:
+        _prune(ctx, planned)
     if planned or ctx.manifest.records:
         ctx.manifest.save(ctx.options.shard)
+
+
+def _prune(ctx: Context, planned: list[Planned]) -> None:
+    """Delete what earlier builds wrote for language files that are gone (a briefing deleted or renamed).
+
+    Only after a build of everything (no folders, languages or shard named), only outputs of the
+    formats built, and only files the manifest says publish wrote: nothing else is ever touched.
+    """
+    kinds = {kind for kind, f in (("pdf", OutputFormat.PDF), ("page", OutputFormat.HTML)) if f in ctx.options.formats}
+    wanted = {unit(kind, p.slug, p.lang) for p in planned for kind in kinds}
+    root = ctx.out_dir.resolve()
+    for name, files in ctx.manifest.files_written().items():
+        if name.partition(":")[0] not in kinds or name in wanted:
+            continue
+        for relative in files:
+            path = (ctx.out_dir / relative).resolve()
+            if path.is_relative_to(root) and path.is_file():
+                path.unlink()
+                logger.info("removed %s: its source is gone", ctx.project.relative(path))
+                for folder in path.parents:  # the page's folder, once empty
+                    if folder == root or not folder.is_relative_to(root) or any(folder.iterdir()):
+                        break
+                    folder.rmdir()
+        ctx.manifest.forget(name)
 
 
 def _prepare(ctx: Context, planned: list[Planned], stale: set[tuple[str, str, str]]) -> Iterator[Prepared]:

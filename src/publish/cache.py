@@ -186,12 +186,19 @@ class Manifest:
         self.records: dict[str, Record] = records or {}
         self.memo: dict = memo or {}
         """Facts worth keeping between builds that are not outputs (front matter by file digest)."""
+        self.written: dict[str, list[str]] = {}
+        """With --force: the files each unit of the last build wrote (the records are not trusted)."""
+
+    def files_written(self) -> dict[str, list[str]]:
+        """The files each recorded unit wrote (relative to the output folder), this build's or the last's."""
+        return {**self.written, **{unit: list(r.files) for unit, r in self.records.items()}}
 
     @classmethod
     def load(cls, folder: Path, *, ignore: bool = False) -> Manifest:
         """Read the manifest of an output folder (and those sharded builds left there)."""
         manifest = cls(folder)
-        if ignore:
+        if ignore:  # every output is made again; what the last build wrote is still known, for pruning
+            manifest.written = {unit: r.files for unit, r in cls.load(folder).records.items()}
             return manifest
         cache = folder / ".cache"
         # Sharded builds each leave their own manifest; an unsharded build in the folder they
