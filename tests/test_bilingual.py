@@ -172,3 +172,32 @@ def test_the_arabic_column_takes_its_faces_from_the_brand(noted: Path) -> None:
     sans = _fonts(noted / "sans.en+ar.pdf")
     assert "Noto-Sans-Arabic" in sans
     assert not [name for name in sans if name.startswith("Noto-Naskh-Arabic")]
+
+
+def test_each_column_has_its_own_note_anchors(tmp_path: Path, make_project: MakeProject) -> None:
+    """Both columns number their notes fn1…: one page must not define an anchor twice (issue 16, item 16)."""
+    root = _project(make_project, tmp_path / "p")
+    write = {
+        "en": "---\ntitle: Noted\n---\n\nFirst[^a] and again[^a].\n\n[^a]: The note.\n",
+        "ar": "---\ntitle: حاشية\n---\n\nأولى[^a] ومرة أخرى[^a].\n\n[^a]: نص الحاشية.\n",
+    }
+    for lang, text in write.items():
+        (root / "briefings" / "n").mkdir(parents=True, exist_ok=True)
+        (root / "briefings" / "n" / f"{lang}.md").write_text(text, encoding="utf-8")
+    result = build_pair(root / "briefings" / "n", ("en", "ar"), project_root=root)
+    assert result.ok, [str(e) for e in result.errors]
+    assert not [w for w in result.warnings if "defined twice" in w], result.warnings
+    from publish.bilingual import render_pair_page
+    from publish.config import load_project
+    from publish.load import load_briefing
+    from publish.prepare import Brands, prepare_document
+
+    project = load_project(root)
+    briefing = load_briefing(root / "briefings" / "n", project)
+    brands = Brands(project)
+    docs = [prepare_document(briefing, s, brands) for s in briefing.sources]
+    html = render_pair_page(docs[0], docs[1], brands.default(), tmp_path / "x.pdf").html
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for target in re.findall(r' href="#([^"]+)"', html):
+        assert target in ids, target

@@ -30,7 +30,10 @@ def order_columns(first: Document, second: Document) -> tuple[Document, Document
 def render_pair_page(first: Document, second: Document, layouts: Layouts, out_path: Path) -> RenderedPage:
     """Render two language versions of a briefing as one side-by-side print page."""
     left, right = order_columns(first, second)
-    rows = [{"left": Markup(a or ""), "right": Markup(b or "")} for a, b in zip_longest(left.blocks, right.blocks)]
+    rows = [
+        {"left": Markup(_own_ids(a or "", "left")), "right": Markup(_own_ids(b or "", "right"))}
+        for a, b in zip_longest(left.blocks, right.blocks)
+    ]
     settings = layouts.settings
     # Folios in the right-to-left column's digits; each column's notes in its own language's.
     digits = settings.digits_for(right.source.lang if right.direction is Direction.RTL else left.source.lang)
@@ -49,3 +52,9 @@ def render_pair_page(first: Document, second: Document, layouts: Layouts, out_pa
     }
     html = render_template(layouts, "print-pair.html.j2", context)
     return RenderedPage(html, left.source.lang, Direction.LTR, out_path, left.source.path.as_uri(), left.source)
+
+
+def _own_ids(block: str, column: str) -> str:
+    """Give a column's note anchors ids of its own: both languages number their notes fn1, fn2…, and
+    one page holds both (a repeated call's link would jump to the other column's note)."""
+    return block.replace(' id="fn', f' id="{column}-fn').replace(' href="#fn', f' href="#{column}-fn')
