@@ -201,3 +201,21 @@ def test_each_column_has_its_own_note_anchors(tmp_path: Path, make_project: Make
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     for target in re.findall(r' href="#([^"]+)"', html):
         assert target in ids, target
+
+
+def test_a_table_in_a_paired_block_keeps_its_padding_and_rules(tmp_path: Path, make_project: MakeProject) -> None:
+    """The pair's own layout cells have no padding; a writer's table inside a block keeps its own."""
+    root = _project(make_project, tmp_path / "p")
+    table = "| Town | Schools |\n|---|---|\n| Idlib | 12 |\n| Afrin | 7 |\n"
+    texts = {"en": f"---\ntitle: Table\n---\n\n{table}", "ar": f"---\ntitle: جدول\n---\n\n{table}"}
+    for lang, text in texts.items():
+        (root / "briefings" / "t").mkdir(parents=True, exist_ok=True)
+        (root / "briefings" / "t" / f"{lang}.md").write_text(text, encoding="utf-8")
+    assert build_pair(root / "briefings" / "t", ("en", "ar"), project_root=root).ok
+    pdf = root / "build" / "pdf" / "t.en+ar.pdf"
+    words = pdftotext(pdf, "-bbox")
+    found = re.findall(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]+)<', words)
+    # The left, English column's table (the page is 595 pt wide): "Town" and then "Schools".
+    boxes = {word: (float(x0), float(x1)) for x0, x1, word in found if float(x1) < WIDTH / 2}
+    # Its first cell's text starts a padding in from the column's edge, where the title starts.
+    assert boxes["Town"][0] - boxes["Table"][0] > 2, boxes
