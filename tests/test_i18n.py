@@ -203,3 +203,94 @@ def test_authors_are_listed_as_the_language_lists_them(
     text = re.sub(r'<bdi dir="ltr"[^>]*>(.*?)</bdi>', "\u2066\\1\u2069", shown)  # a <bdi> isolates as U+2066 does
     assert text == byline
     assert "," not in text if lang == "ar" else True
+
+
+LOCALE_BRIEFING = """---
+title: "برنامج"
+date: 2026-01-15
+summary: "ملخص."
+---
+
+## الأيام
+
+::: programme
+## 2026-01-15
+
+### 18:30–19:00 عرض
+
+نص.
+:::
+"""
+
+
+@pytest.mark.parametrize(
+    ("locales", "month", "not_month"),
+    [("", "يناير", "كانون الثاني"), ('[locales]\nar = "ar_SY"\n', "كانون الثاني", "يناير")],
+    ids=["default-ar", "ar_SY"],
+)
+def test_publish_toml_chooses_the_locale_of_dates(
+    tmp_path: Path, make_project: MakeProject, locales: str, month: str, not_month: str
+) -> None:
+    """`[locales] ar = "ar_SY"` writes the Levantine month names in the publication date and the programme's
+    days, on the page and in the PDF; without it, Arabic keeps CLDR's default (Egyptian) names."""
+    from publish import build
+
+    from .conftest import pdftotext
+
+    root = make_project(tmp_path, config=f'[project]\ntitle = "Test"\n{locales}')
+    write(root, "briefings/b/ar.md", LOCALE_BRIEFING)
+    result = build(project_root=root)
+    assert result.ok, [str(e) for e in result.errors]
+    page = (root / "build" / "site" / "ar" / "b" / "index.html").read_text(encoding="utf-8")
+    text = pdftotext(root / "build" / "pdf" / "b.ar.pdf")
+    assert f'property="og:locale" content="{"ar_SY" if locales else "ar_EG"}"' in page
+    for seen in (re.sub(r"<[^>]+>", " ", page), text):
+        assert f"15 {month} 2026" in seen  # the publication date
+        assert f"الخميس 15 {month}" in seen  # the programme's day
+        assert not_month not in seen
+
+
+def test_french_front_matter_and_generated_numbers_keep_their_no_break_spaces(
+    tmp_path: Path, make_project: MakeProject
+) -> None:
+    """The summary and subtitle are spaced like the body; Babel's grouping space (U+202F) in the
+    signatories' count and the programme's times reaches the page."""
+    from publish import build
+    from publish.model import OutputFormat
+
+    root = make_project(tmp_path)
+    write(
+        root,
+        "briefings/b/fr.md",
+        "---\ntitle: Déclaration\nsubtitle: « Assez ! »\nsummary: 'Un bilan : 45 % des cas ; est-ce assez ?'\n---\n\n"
+        "## Section\n\n::: signatories file=s.csv individuals=1234\n:::\n\n"
+        "::: programme\n## 2026-01-15\n\n### 18:30 Danse\n\nTexte.\n:::\n",
+    )
+    write(root, "briefings/b/s.csv", "name,other_name,country,kind\nMazaya,,,organisation\n")
+    result = build(project_root=root, formats=[OutputFormat.HTML])
+    assert result.ok, [str(e) for e in result.errors]
+    page = (root / "build" / "site" / "fr" / "b" / "index.html").read_text(encoding="utf-8")
+    assert "Un bilan\u00a0: 45\u202f% des cas\u202f; est-ce assez\u202f?" in page  # the summary, as meta and text
+    assert "«\u202fAssez\u202f!\u202f»" in page
+    assert "1\u202f234" in page  # the count line, as Babel writes it in French
+    assert "18\u202fh\u202f30" in page
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('ar = "fr_FR"', "\"locales.ar\": 'fr_FR' is not a locale of 'ar'"),
+        ('fr = "fr_XX"', "\"locales.fr\": Babel knows no locale 'fr_XX'"),
+        ("ar = 1", '"locales.ar" must be a locale name as a string'),
+    ],
+)
+def test_a_wrong_locale_is_an_error_at_its_line(
+    tmp_path: Path, make_project: MakeProject, line: str, message: str
+) -> None:
+    from publish.errors import ConfigError
+
+    root = make_project(tmp_path, config=f'[project]\ntitle = "Test"\n\n[locales]\n{line}\n')
+    with pytest.raises(ConfigError) as caught:
+        load_project(root)
+    assert f"publish.toml:5: {message}" in str(caught.value)
+    assert "locales of" in str(caught.value) or "string" in message

@@ -45,6 +45,9 @@ class Project:
     base_url: str | None = None
     """Absolute URL the site is published at, ending in "/", or None: then the site's links, social
     cards and sitemap stay relative (sitemaps and social networks prefer absolute URLs)."""
+    locales: tuple[tuple[str, str], ...] = ()
+    """Language → Babel locale for dates, numbers and lists ([locales], e.g. ar = "ar_SY"); a
+    language not listed uses its own locale (CLDR's `ar` writes Egyptian month names: يناير)."""
 
     @property
     def briefings_dir(self) -> Path:
@@ -66,6 +69,10 @@ class Project:
     def in_language_order(self, codes: Iterable[str]) -> list[str]:
         """Return the distinct language codes in the project's order (`language_rank`)."""
         return sorted(set(codes), key=self.language_rank)
+
+    def locale_for(self, lang: str) -> str:
+        """Return the locale a language's dates, numbers and lists are written in ([locales], else itself)."""
+        return dict(self.locales).get(lang, lang)
 
     def relative(self, path: Path) -> Path:
         """Return `path` relative to the project root when it is inside it, for messages: as written
@@ -302,7 +309,7 @@ PERMITTED_HTML = frozenset(
 Anything else (script, style, iframe, form, svg, plaintext, …) runs code, loads things, or changes
 the rest of the page, and cannot be allowed."""
 
-_TABLES = ("project", "markdown", "network", "pdf", "site")
+_TABLES = ("project", "markdown", "network", "pdf", "site", "locales")
 _PROJECT_KEYS = {"title": str, "default_brand": str, "languages": list, "base_url": str}
 
 
@@ -386,6 +393,8 @@ def load_project(root: Path | None = None) -> Project:
                 did_you_mean(brand, brands) or f"brands in layouts/: {', '.join(brands)}",
             )
         )
+    locales, locale_problems = _locales(data.get("locales", {}))
+    problems += locale_problems
     if problems:
         raise problems_error(problems, Path(CONFIG_NAME), path.read_text(encoding="utf-8"))
     return Project(
@@ -398,4 +407,44 @@ def load_project(root: Path | None = None) -> Project:
         search=site.get("search", True) is not False,
         allow_hosts=tuple(h.lower() for h in allow_hosts) if isinstance(allow_hosts, list) else (),
         base_url=base_url.rstrip("/") + "/" if isinstance(base_url, str) else None,
+        locales=locales,
     )
+
+
+def _locales(table: object) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
+    """Read [locales]: each language code → a locale of that language that Babel knows ("ar_SY")."""
+    from babel import Locale, UnknownLocaleError
+
+    if not isinstance(table, dict):
+        return (), [Problem("locales", '"locales" must be a table: [locales] with lines such as ar = "ar_SY"')]
+    found: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    for lang, value in table.items():
+        key = f"locales.{lang}"
+        if not LANGUAGE.match(lang):
+            problems.append(Problem(key, f'"{key}": {shown(lang)!r} is not a language code such as "ar" or "pt-BR"'))
+            continue
+        if not isinstance(value, str):
+            problems.append(Problem(key, f'"{key}" must be a locale name as a string, e.g. "ar_SY"'))
+            continue
+        try:
+            locale = Locale.parse(value.replace("-", "_"))
+        except (ValueError, LookupError, UnknownLocaleError):
+            problems.append(
+                Problem(
+                    key, f'"{key}": Babel knows no locale {shown(value)!r}', _locales_of(lang) or "e.g. ar_SY, fr_BE"
+                )
+            )
+            continue
+        if locale.language != lang.split("-")[0]:
+            problems.append(Problem(key, f'"{key}": {shown(value)!r} is not a locale of {lang!r}', _locales_of(lang)))
+            continue
+        found.append((lang, str(locale)))
+    return tuple(found), problems
+
+
+def _locales_of(lang: str) -> str | None:
+    from babel.localedata import locale_identifiers
+
+    known = sorted(i for i in locale_identifiers() if i.startswith(lang.split("-")[0] + "_") and i.count("_") == 1)
+    return f"locales of {lang}: {', '.join(known[:8])}{', …' if len(known) > 8 else ''}" if known else None

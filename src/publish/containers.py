@@ -136,7 +136,14 @@ def _signatories(options: dict[str, str], env: dict[str, Any], location: SourceL
     except ValueError:
         raise SourceError("individuals= must be a number", location) from None
     organisations = sum(p.kind == "organisation" for p in people)
-    count = count_line(organisations, individuals, env["lang"], env.get("strings", {}), env.get("digits", Digits.LATIN))
+    count = count_line(
+        organisations,
+        individuals,
+        env["lang"],
+        env.get("strings", {}),
+        env.get("digits", Digits.LATIN),
+        env.get("locale"),
+    )
     return signatory_tokens(people, count, env["direction"])
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import os
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import yaml
@@ -29,6 +29,7 @@ from .config import (
 from .confine import outside
 from .errors import ConfigError, PublishError, SourceError
 from .model import Meta, Source, SourceLocation
+from .typography import is_french, space_french
 
 BRIEFING_CONFIG = "briefing.toml"
 
@@ -261,8 +262,15 @@ def load_source(path: Path, slug: str, project: Project) -> Source:
     lang = language_of(path, display)
     yaml_text, body, body_line = split_front_matter(read_text(path, display), display)
     meta = parse_meta(yaml_text, display)
-    return Source(slug=slug, lang=lang, path=path, meta=meta, body=body, body_line=body_line)
+    if is_french(lang):  # the title, subtitle and summary are spaced like the body (« », ; : ! ? %)
+        meta = replace(meta, **{k: space_french(v) for k in _PROSE if (v := getattr(meta, k))})
+    return Source(
+        slug=slug, lang=lang, path=path, meta=meta, body=body, body_line=body_line, locale=project.locale_for(lang)
+    )
 
+
+_PROSE = ("title", "subtitle", "summary")
+"""Front-matter text that is prose, typeset with the body's French spacing."""
 
 _BRIEFING_KEYS = {"brand": str, "languages": list}
 

@@ -98,6 +98,12 @@ class Source:
     """The Markdown after the front matter."""
     body_line: int
     """1-based line number in `path` where `body` starts, to report body errors at file lines."""
+    locale: str = ""
+    """Babel locale its dates, numbers and lists are written in (publish.toml [locales]); `lang` if unset."""
+
+    def __post_init__(self) -> None:
+        if not self.locale:
+            object.__setattr__(self, "locale", self.lang)
 
 
 @dataclass(frozen=True, slots=True)

@@ -189,6 +189,7 @@ def parse(
     env: dict[str, Any] = {
         "direction": direction,
         "lang": source.lang,
+        "locale": source.locale,
         "digits": digits,
         "line_offset": source.body_line,
         "path": source.path,

@@ -124,7 +124,7 @@ def load_layouts(project: Project, brand: str) -> Layouts:
 def document_context(doc: Document, medium: str = "screen") -> dict[str, Any]:
     """Return what templates know about a document, as plain data."""
     meta = doc.source.meta
-    locale = locale_of(doc.source.lang)
+    locale = locale_of(doc.source.locale)
     original_name = ""
     if meta.original:
         original_name = locale.languages.get(meta.original.split("-")[0], meta.original)
@@ -147,7 +147,7 @@ def document_context(doc: Document, medium: str = "screen") -> dict[str, Any]:
         "byline_html": Markup(format_list([str(isolated(a)) for a in meta.authors], locale=locale))
         if meta.authors
         else None,
-        "date": long_date(meta.date, doc.source.lang),
+        "date": long_date(meta.date, doc.source.locale),
         "date_iso": meta.date.isoformat() if meta.date else "",
         "summary": meta.summary,
         "summary_html": isolated(meta.summary),

@@ -38,7 +38,7 @@ _TIME_PATTERNS = {"fr": ("H' h 'mm", "H' h'")}
 
 
 def format_day(day: datetime.date, lang: str, digits: Digits) -> str:
-    """Write a day as the language does in a programme: weekday, day and month."""
+    """Write a day as the language does in a programme: weekday, day and month (`lang`: a locale)."""
     text = format_date(day, "EEEE d MMMM", locale=locale_of(lang))
     return localize_digits(text[:1].upper() + text[1:], digits)
 
@@ -46,7 +46,7 @@ def format_day(day: datetime.date, lang: str, digits: Digits) -> str:
 def format_clock(hour: int, minute: int, lang: str, digits: Digits) -> str:
     """Write a time of day as the language does (18 h 30, 6:30 PM, 6:30 م)."""
     moment = datetime.time(hour, minute)
-    patterns = _TIME_PATTERNS.get(lang.split("-")[0])
+    patterns = _TIME_PATTERNS.get(re.split("[-_]", lang)[0])
     if patterns:
         # "18 h 30" must not break at its spaces: narrow no-break spaces, as French typesetting has it.
         text = format_time(moment, patterns[0] if minute else patterns[1], locale=locale_of(lang)).replace(
@@ -59,7 +59,7 @@ def format_clock(hour: int, minute: int, lang: str, digits: Digits) -> str:
 
 def shape_programme(tokens: list[Token], env: dict[str, Any], location: SourceLocation) -> list[Token]:
     """Turn the tokens inside a `::: programme` block into a schedule."""
-    lang, digits = env["lang"], env.get("digits", Digits.LATIN)
+    lang, digits = env.get("locale") or env["lang"], env.get("digits", Digits.LATIN)
     out: list[Token] = [block_token("programme_open", "section", 1, {"class": "programme"})]
     in_event = False
     index = 0

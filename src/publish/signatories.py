@@ -87,14 +87,17 @@ def sort_by_name(people: list[Signatory]) -> list[Signatory]:
     return sorted(people, key=lambda p: collator.sort_key(p.name.casefold()))
 
 
-def count_line(organisations: int, individuals: int, lang: str, strings: Strings | None, digits: Digits) -> str:
-    """Return the localised count line, with the language's plural forms (from its catalog)."""
+def count_line(
+    organisations: int, individuals: int, lang: str, strings: Strings | None, digits: Digits, locale: str | None = None
+) -> str:
+    """Return the localised count line, with the language's plural forms (from its catalog) and its
+    numbers as `locale` (publish.toml [locales]; `lang` by default) writes them."""
     if not isinstance(strings, Strings):  # parsed without a brand: the English messages
         strings = Strings(lang, gettext.NullTranslations())
-    locale = locale_of(lang)
+    babel_locale = locale_of(locale or lang)
 
     def number(n: int) -> str:
-        return localize_digits(format_decimal(n, locale=locale), digits)
+        return localize_digits(format_decimal(n, locale=babel_locale), digits)
 
     # Translators: how many people signed a statement; %(n)s is the number.
     # Arabic has six forms, in Babel's order: [0] zero, [1] one, [2] two,

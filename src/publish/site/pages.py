@@ -105,7 +105,8 @@ def asset_path(layouts: Layouts, path: Path) -> str:
 
 
 def og_locale(lang: str) -> str:
-    """Return the Open Graph locale of a language (language_TERRITORY, from Babel's likely subtags)."""
+    """Return the Open Graph locale of a language or locale (language_TERRITORY: its own, else from
+    Babel's likely subtags)."""
     likely = get_global("likely_subtags").get(lang.replace("-", "_"), "")
     parts = likely.split("_")
     return f"{parts[0]}_{parts[-1]}" if len(parts) >= 2 else lang.replace("-", "_")
@@ -181,8 +182,12 @@ class _Context:
             },
             "og": {
                 "type": og_type,
-                "locale": og_locale(self.lang),
-                "locale_alternates": [og_locale(lang) for lang in alternates if lang not in ("x-default", self.lang)],
+                "locale": og_locale(self.layouts.project.locale_for(self.lang)),
+                "locale_alternates": [
+                    og_locale(self.layouts.project.locale_for(lang))
+                    for lang in alternates
+                    if lang not in ("x-default", self.lang)
+                ],
             },
             "pdf": None,
             # The brand's logo, copied with its stylesheets (brand.toml's logo).
@@ -322,7 +327,7 @@ def _list_item(source: Source, ctx: _Context) -> dict[str, Any]:
     return {
         "title": Markup(isolate_text(meta.title, ctx.direction)),
         "summary": Markup(isolate_text(meta.summary, ctx.direction)) if meta.summary else None,
-        "date": long_date(meta.date, source.lang),
+        "date": long_date(meta.date, source.locale),
         "date_iso": meta.date.isoformat() if meta.date else "",
         "draft": meta.translation == "draft",
         "href": ctx.href(page_path(source.lang, source.slug)),
