@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import Manifest, reading
 from .config import load_project, output_folder
@@ -33,6 +34,9 @@ from .prepare import Brands, Prepared, load_briefings, prepare_document, prepare
 from .progress import Output, ProgressCallback
 from .progress import Planned as PlannedOutputs
 from .result import BuildResult, collecting_warnings
+
+if TYPE_CHECKING:
+    from .workers import Workers
 
 __all__ = ["DEFAULT_PDF_VARIANT", "BuildResult", "build", "lint"]
 
@@ -52,6 +56,7 @@ def build(
     jobs: int | None = None,
     shard: tuple[int, int] | None = None,
     progress: ProgressCallback | None = None,
+    workers: Workers | None = None,
 ) -> BuildResult:
     """Build the given briefing folders (all when none) into PDFs and web pages.
 
@@ -62,6 +67,8 @@ def build(
     build split across machines; an unsharded build in the merged folder then adds the site's
     shared files (lists, fonts, sitemap), reusing everything the shards made.
     `progress` is told which outputs are planned, then each one as it is made or reused.
+    `workers`: a pool the caller keeps across builds (`Workers(persistent=True)`, see warm.py),
+    instead of one started for this build; `jobs` is then ignored.
     """
     result = BuildResult()
     with collecting_warnings(result, strict):
@@ -70,11 +77,11 @@ def build(
         out_dir = output_folder(project, out, "build")
         manifest = Manifest.load(out_dir, ignore=options.force)
         ctx = Context(project, out_dir, options, manifest, result, Brands(project), progress)
-        _build(ctx, [Path(p) for p in paths] if paths else None)
+        _build(ctx, [Path(p) for p in paths] if paths else None, workers)
     return result
 
 
-def _build(ctx: Context, paths: list[Path] | None) -> None:
+def _build(ctx: Context, paths: list[Path] | None, kept: Workers | None = None) -> None:
     from .pdf_stage import PdfStage, start_workers
     from .web_stage import finish_site, index_search, write_site
 
@@ -89,7 +96,7 @@ def _build(ctx: Context, paths: list[Path] | None) -> None:
     # One pool for the build's CPU-bound work: the PDFs, each handed over as soon as its document
     # is parsed, then the site's font subsets and cards, queued behind them while this process
     # writes the pages. It starts now, so the workers load WeasyPrint while documents are parsed.
-    workers = start_workers(ctx, pdfs, make_site)
+    workers = kept or start_workers(ctx, pdfs, make_site)
     try:
         if pdfs:
             workers.start()

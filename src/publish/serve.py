@@ -5,9 +5,10 @@
     build     the web pages (`build(formats=[HTML])`): the build's cache makes only what changed
     tell      every open page, over server-sent events: reload, or show the errors in an overlay
               naming file and line; the page reloads by itself once the error is fixed
-    typeset   the PDFs again in the background, in a `publish build --format pdf` process of
-              their own (into <out>/.cache/preview), while pages stay live; a panel beside each
-              briefing page shows its PDF, the last good one until the new one is ready
+    typeset   the PDFs again in the background, in the warm typesetter (`warm.py`): one process
+              for the life of serve, with WeasyPrint and the fonts loaded, that builds them
+              (into <out>/.cache/preview) while pages stay live; a panel beside each briefing
+              page shows its PDF, the last good one until the new one is ready
 
 The server binds to 127.0.0.1 unless told otherwise: it serves a project's drafts. Pages are
 served as the build wrote them, with one script added before `</body>` for the live reload.
@@ -16,8 +17,6 @@ served as the build wrote them, with one script added before `</body>` for the l
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 import threading
 import time
 from http.server import ThreadingHTTPServer
@@ -28,6 +27,7 @@ from .config import CONFIG_NAME, Project
 from .errors import PublishError
 from .model import OutputFormat
 from .preview_server import PreviewState, handler_for
+from .warm import WarmTypesetter
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class Preview:
         self._pdf_wanted = threading.Event()
         self._pdf_changed_at: int | None = None
         self._ready = threading.Event()
-        self._pdf_process: subprocess.Popen[str] | None = None
+        self.typesetter = WarmTypesetter(project.root, self.pdf_out)
         self._threads: list[threading.Thread] = []
         self.server = ThreadingHTTPServer((host, port), handler_for(self.state, self.site, self.pdf_out, (host,)))
         self.server.daemon_threads = True
@@ -151,23 +151,15 @@ class Preview:
             self.state.update(pdf_building=pending, pdf_error=error, pdf_files=self._pdf_files())
 
     def _typeset(self, force: bool) -> str:
-        """Run one PDF build in a process of its own; return its errors ("" when it succeeded)."""
-        command = [sys.executable, "-m", "publish", "-q", "build", "--format", "pdf", "--out", str(self.pdf_out)]
-        command += [str(p) for p in self.paths or []] + (["--force"] if force else [])
+        """Build the PDFs in the warm typesetter; return their errors ("" when all were made)."""
         try:
-            self._pdf_process = subprocess.Popen(
-                command, cwd=self.project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-            )
-            _, stderr = self._pdf_process.communicate()
-            status = self._pdf_process.returncode
+            errors = self.typesetter.typeset(self.paths, force)
         except OSError as exc:
-            return f"cannot start the PDF build: {exc}"
-        finally:
-            self._pdf_process = None
-        if self.stop_event.is_set() or status == 0:
+            return f"cannot start the PDF typesetter: {exc}"
+        if self.stop_event.is_set():
             return ""
-        lines = [line for line in stderr.splitlines() if line.strip()]
-        return "\n".join(lines[:12]) or f"the PDF build stopped with status {status}"
+        lines = [line for line in errors.splitlines() if line.strip()]
+        return "\n".join(lines[:12])
 
     def _pdf_files(self) -> dict[str, int]:
         folder = self.pdf_out / "pdf"
@@ -226,6 +218,8 @@ class Preview:
             config_stamp = stamp
             for change, path in sorted(changes, key=lambda c: c[1]):
                 logger.info("%s %s", change.name, self.project.relative(Path(path)))
+            if any(Path(path).is_relative_to(self.project.fonts_dir) for _, path in changes):
+                self.typesetter.restart_later()  # its workers configured the old fonts
             # When the earliest of the changed files was written, to tell whether the last build
             # may have read it half-way.
             written = min((s[0] for s in map(_stamp, paths) if s), default=0)
@@ -252,16 +246,10 @@ class Preview:
         self._threads.append(thread)
 
     def stop(self) -> None:
-        """Stop watching and serving; end the PDF process this preview started, if one runs."""
+        """Stop watching and serving; end the warm typesetter and its workers."""
         self.stop_event.set()
         self.state.update(closed=True)
-        process = self._pdf_process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        self.typesetter.close()
         self.server.shutdown()
         self.server.server_close()
         for thread in self._threads:

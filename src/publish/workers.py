@@ -137,13 +137,14 @@ class Typesetting:
         self.settings = settings
         self.workers = jobs if isinstance(jobs, Workers) else Workers(jobs)
         self.jobs = self.workers.jobs
+        self.in_process = self.workers.in_process
         self.run = run or typeset_job
         self._done: list[Typeset] = []
         self._pending: dict[Future, tuple[str, TypesetJob]] = {}
 
     def submit(self, key: str, job: TypesetJob) -> None:
         """Start typesetting a page (in this process: typeset it now)."""
-        if self.jobs == 1:
+        if self.in_process:
             self._done.append(self.run(self.settings, key, job))
             return
         try:
@@ -157,6 +158,8 @@ class Typesetting:
         """Yield every job's outcome, each as soon as it is known."""
         yield from self._done
         self._done = []
+        if not self._pending:
+            return
         from concurrent.futures import as_completed
 
         crashed: list[tuple[str, TypesetJob]] = []
@@ -169,7 +172,10 @@ class Typesetting:
                 continue
             outcome.relayed = True
             yield outcome
-        self.close()
+        if crashed:
+            self.workers.shutdown()  # broken: the next job starts a fresh pool
+        else:
+            self.close()
         # Which job crashed its worker is not known: try each again alone.
         for key, job in crashed:
             outcome = _alone(self.run, self.settings, key, job)
@@ -181,16 +187,30 @@ class Typesetting:
 
 
 class Workers:
-    """A pool of `jobs` worker processes, started when first needed; `jobs=1` works in this process."""
+    """A pool of `jobs` worker processes, started when first needed; `jobs=1` works in this process.
 
-    def __init__(self, jobs: int, preload: Sequence[str] = TYPESETTER_MODULES):
+    A `persistent` pool outlives the build that uses it: `close()` leaves it running, with each
+    worker's WeasyPrint and fonts loaded, for the next build (`publish serve`'s warm typesetter);
+    its owner ends it with `shutdown()`. It is a pool of processes even for one job.
+    """
+
+    def __init__(self, jobs: int, preload: Sequence[str] = TYPESETTER_MODULES, persistent: bool = False):
         self.jobs = max(1, jobs)
         self.preload = list(preload)
         """Modules the workers import before their first job (in the fork server, once)."""
+        self.persistent = persistent
         self._pool: ProcessPoolExecutor | None = None
+        self._started: ProcessPoolExecutor | None = None
+
+    @property
+    def in_process(self) -> bool:
+        """Jobs run in this process, one after another (`jobs=1`, not persistent)."""
+        return self.jobs == 1 and not self.persistent
 
     def executor(self) -> ProcessPoolExecutor:
         """Return the pool, starting it (again, after a crash broke it) when needed."""
+        if self._pool is not None and getattr(self._pool, "_broken", False):
+            self.shutdown()
         if self._pool is None:
             self._pool = _start_pool(self.jobs, self.preload)
         return self._pool
@@ -201,8 +221,9 @@ class Workers:
         Starting the first worker waits for the fork server to import them (half a second for
         WeasyPrint), so it is done from a thread.
         """
-        if self.jobs > 1:
+        if not self.in_process and self._started is not self._pool:
             pool = self.executor()
+            self._started = pool
 
             def warm() -> None:
                 with contextlib.suppress(BrokenProcessPool, RuntimeError):  # RuntimeError: shut down already
@@ -217,7 +238,7 @@ class Workers:
         For work that cannot fail on a writer's input (subsetting bundled fonts, drawing cards):
         should a worker crash all the same, what is left is computed in this process.
         """
-        if self.jobs == 1 or len(calls) < 2:
+        if self.in_process or len(calls) < 2:
             return [function(*args) for args in calls]
         try:
             futures = [self.executor().submit(function, *args) for args in calls]
@@ -232,9 +253,19 @@ class Workers:
         return results
 
     def close(self) -> None:
+        """End the pool, unless it is persistent."""
+        if not self.persistent:
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        """End the pool: its workers exit once their jobs are done."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def pids(self) -> list[int]:
+        """The worker processes running now."""
+        return sorted(getattr(self._pool, "_processes", None) or ()) if self._pool is not None else []
 
 
 def _start_pool(jobs: int, preload: Sequence[str] = TYPESETTER_MODULES) -> ProcessPoolExecutor:
