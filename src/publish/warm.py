@@ -31,7 +31,10 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .workers import Workers
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +178,7 @@ def serve_requests(
     workers = Workers(default_jobs(os.cpu_count() or 1), TYPESETTER_MODULES, persistent=True)
     workers.start()  # WeasyPrint imported and the workers forked while the first request comes
     _preload()
+    warm = False  # the workers have typeset a PDF: their fonts are loaded
     try:
         for line in requests:
             request = json.loads(line)
@@ -190,7 +194,7 @@ def serve_requests(
                     workers=workers,
                 )
                 errors = [str(e) for e in result.errors]
-                made = len(result.outputs)
+                made = len(result.made)
                 worker_peak = result.peak_memory
             except Exception as exc:  # keep serving: the panel says what went wrong
                 errors, worker_peak = [str(exc) or repr(exc)], 0
@@ -203,8 +207,30 @@ def serve_requests(
             replies.flush()
             if reply["retire"]:
                 break
+            if not warm and not made:  # nothing to make (the PDFs were up to date): warm up for the next save
+                _warm_up(project_root, workers)
+            warm = warm or made > 0
     finally:
         workers.shutdown()
+
+
+def _warm_up(project_root: Path, workers: Workers) -> None:
+    """Typeset the smallest briefing into a scratch folder, so that the workers load their fonts,
+    hyphenation dictionaries and the text layer now rather than at the writer's first save."""
+    import tempfile
+
+    from .build import build
+    from .model import OutputFormat
+
+    folders = [p for p in (project_root / "briefings").glob("*") if p.is_dir() and any(p.glob("*.md"))]
+    if not folders:
+        return
+    smallest = min(folders, key=lambda p: sum(f.stat().st_size for f in p.glob("*.md")))
+    with tempfile.TemporaryDirectory(prefix="publish-warm-") as scratch:
+        try:
+            build([smallest], formats=[OutputFormat.PDF], out=Path(scratch), project_root=project_root, workers=workers)
+        except Exception:  # only a warm-up: the next request says what is wrong
+            logger.debug("warming up failed", exc_info=True)
 
 
 def _preload() -> None:
