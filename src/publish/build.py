@@ -122,6 +122,8 @@ def _build(ctx: Context, paths: list[Path] | None, kept: Workers | None = None) 
     if paths is None and not ctx.options.langs and ctx.options.shard is None:
         _prune(ctx, planned)
     if planned or ctx.manifest.records:
+        everything = paths is None and not ctx.options.langs and ctx.options.shard is None
+        ctx.manifest.memo["digests"] = ctx.inputs.digests.remembered(everything)
         ctx.manifest.save(ctx.options.shard)
 
 

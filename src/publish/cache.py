@@ -30,7 +30,9 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +68,42 @@ def file_digest(path: Path) -> str:
             return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return MISSING
+
+
+RACY_NS = 2_000_000_000
+"""A file modified less than this before it is read is not remembered by `Digests`: a second change
+within the file system's clock tick could leave its size and times as they were."""
+
+
+class Digests:
+    """File digests remembered between builds (in the manifest's memo), by each file's size,
+    modification and change times and inode: a file whose stat is unchanged is not read again.
+    The change time cannot be set by tools (`touch -d`, `cp -p`), so any new content shows."""
+
+    def __init__(self, known: object = None):
+        self.known: dict[str, list] = known if isinstance(known, dict) else {}
+        self.seen: dict[str, list] = {}
+
+    def __call__(self, path: Path) -> str:
+        """Return the digest of a file's content, or MISSING (as `file_digest`)."""
+        try:
+            info = os.stat(path)
+        except OSError:
+            return MISSING
+        if not stat.S_ISREG(info.st_mode):
+            return MISSING
+        stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+        key = str(path)
+        entry = self.known.get(key)
+        digest = entry[4] if isinstance(entry, list) and len(entry) == 5 and entry[:4] == stamp else file_digest(path)
+        if digest != MISSING and time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > RACY_NS:
+            self.seen[key] = [*stamp, digest]
+        return digest
+
+    def remembered(self, everything: bool) -> dict[str, list]:
+        """What to keep for the next build: what this build read, and (unless it read `everything`
+        the project has) what earlier builds read of the rest."""
+        return dict(sorted(self.seen.items())) if everything else dict(sorted({**self.known, **self.seen}.items()))
 
 
 @dataclass
@@ -121,9 +159,10 @@ class Inputs:
     `values` computes the named values: `values["date"]("briefings/x")` and so on.
     """
 
-    def __init__(self, root: Path, values: dict[str, Callable[[str], str]]):
+    def __init__(self, root: Path, values: dict[str, Callable[[str], str]], digests: Digests | None = None):
         self.root = root
         self.values = values
+        self.digests = digests or Digests()
         self._known: dict[str, str] = {}
 
     def name_of(self, path: Path) -> str:
@@ -140,7 +179,7 @@ class Inputs:
         if known is None:
             kind, _, arg = key.partition(":")
             if kind == "file":
-                known = file_digest(self.path_of(arg))
+                known = self.digests(self.path_of(arg))
             elif kind == "tree":
                 known = self._tree(self.path_of(arg))
             elif kind == "stat":
@@ -336,9 +375,9 @@ def reading() -> Iterator[set[str]]:
             outer.update(reads)
 
 
-def code_digest(package: Path) -> str:
+def code_digest(package: Path, digest: Callable[[Path], str] = file_digest) -> str:
     """Return the digest of publish's own files (its code, and any data shipped with it)."""
-    return digest_text(*(f"{path.relative_to(package).as_posix()}={file_digest(path)}" for path in tree_files(package)))
+    return digest_text(*(f"{path.relative_to(package).as_posix()}={digest(path)}" for path in tree_files(package)))
 
 
 def tree_files(folder: Path) -> Iterator[Path]:

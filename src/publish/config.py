@@ -7,6 +7,7 @@ place the package is installed. Every problem in the file is reported at once, w
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import os
 import re
 import tomllib
@@ -412,9 +413,10 @@ def load_project(root: Path | None = None) -> Project:
 
 
 def _locales(table: object) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
-    """Read [locales]: each language code → a locale of that language that Babel knows ("ar_SY")."""
-    from babel import Locale, UnknownLocaleError
+    """Read [locales]: each language code → a locale of that language that Babel knows ("ar_SY").
 
+    Babel's data files are looked up, not Babel imported: a build with nothing to make never needs it.
+    """
     if not isinstance(table, dict):
         return (), [Problem("locales", '"locales" must be a table: [locales] with lines such as ar = "ar_SY"')]
     found: list[tuple[str, str]] = []
@@ -427,24 +429,37 @@ def _locales(table: object) -> tuple[tuple[tuple[str, str], ...], list[Problem]]
         if not isinstance(value, str):
             problems.append(Problem(key, f'"{key}" must be a locale name as a string, e.g. "ar_SY"'))
             continue
-        try:
-            locale = Locale.parse(value.replace("-", "_"))
-        except (ValueError, LookupError, UnknownLocaleError):
+        locale = value.replace("-", "_")
+        if not _babel_knows(locale):
             problems.append(
                 Problem(
                     key, f'"{key}": Babel knows no locale {shown(value)!r}', _locales_of(lang) or "e.g. ar_SY, fr_BE"
                 )
             )
             continue
-        if locale.language != lang.split("-")[0]:
+        if locale.split("_")[0] != lang.split("-")[0]:
             problems.append(Problem(key, f'"{key}": {shown(value)!r} is not a locale of {lang!r}', _locales_of(lang)))
             continue
-        found.append((lang, str(locale)))
+        found.append((lang, locale))
     return tuple(found), problems
 
 
-def _locales_of(lang: str) -> str | None:
-    from babel.localedata import locale_identifiers
+def _babel_data() -> Path | None:
+    spec = importlib.util.find_spec("babel")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    return Path(folders[0]) / "locale-data" if folders else None
 
-    known = sorted(i for i in locale_identifiers() if i.startswith(lang.split("-")[0] + "_") and i.count("_") == 1)
+
+def _babel_knows(locale: str) -> bool:
+    data = _babel_data()
+    if data is None or not re.fullmatch(r"[A-Za-z]+(?:_[A-Za-z0-9]+)*", locale):
+        return False
+    return (data / f"{locale}.dat").is_file()
+
+
+def _locales_of(lang: str) -> str | None:
+    data = _babel_data()
+    prefix = lang.split("-")[0] + "_"
+    names = (p.stem for p in data.glob(f"{prefix}*.dat")) if data else ()
+    known = sorted(name for name in names if name.count("_") == 1)
     return f"locales of {lang}: {', '.join(known[:8])}{', …' if len(known) > 8 else ''}" if known else None

@@ -65,17 +65,18 @@ class Context:
     def __post_init__(self) -> None:
         from . import cache
 
+        digests = cache.Digests(self.manifest.memo.get("digests"))
         dates = Dates(self.project, self.manifest)
         self.catalogue = Catalogue(self.project, self.manifest)
         values = {
-            "code": lambda _: cache.code_digest(Path(__file__).parent),
+            "code": lambda _: cache.code_digest(Path(__file__).parent, digests),
             "env": lambda _: cache.environment_digest(),
             "option": lambda name: str({"pdf_variant": self.options.pdf_variant}[name]),
             "date": dates.value,
             "catalogue": lambda arg: self.catalogue.value(self.inputs, arg),
             "output": self.manifest.output_digest,
         }
-        self.inputs = Inputs(self.project.root, values)
+        self.inputs = Inputs(self.project.root, values, digests)
 
     def file(self, path: Path) -> str:
         return "file:" + self.inputs.name_of(path)

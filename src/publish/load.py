@@ -13,7 +13,6 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import yaml
-from babel import Locale, UnknownLocaleError
 
 from .config import (
     LANGUAGE,
@@ -29,7 +28,6 @@ from .config import (
 from .confine import outside
 from .errors import ConfigError, PublishError, SourceError
 from .model import Meta, Source, SourceLocation
-from .typography import is_french, space_french
 
 BRIEFING_CONFIG = "briefing.toml"
 
@@ -100,6 +98,8 @@ def language_of(path: Path, display: Path) -> str:
             if LANGUAGE.match(canonical)
             else "name each language file after its BCP-47 code, e.g. en.md, ar.md, fr.md",
         )
+    from babel import Locale, UnknownLocaleError  # here: a build with nothing to make never needs Babel
+
     try:
         Locale.parse(code.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
@@ -262,6 +262,8 @@ def load_source(path: Path, slug: str, project: Project) -> Source:
     lang = language_of(path, display)
     yaml_text, body, body_line = split_front_matter(read_text(path, display), display)
     meta = parse_meta(yaml_text, display)
+    from .typography import is_french, space_french  # here: planning a build never needs markdown-it
+
     if is_french(lang):  # the title, subtitle and summary are spaced like the body (« », ; : ! ? %)
         meta = replace(meta, **{k: space_french(v) for k in _PROSE if (v := getattr(meta, k))})
     return Source(
