@@ -6,8 +6,13 @@ come back exactly, and the ones that do not, each with the kind of damage it too
 
 A paragraph comes back when it is found, character for character, in the text the extractor
 gives for the type area of the pages (running heads and folios cut off): in logical order, NFC,
-with whitespace collapsed. Only what line breaking does is forgiven: a line break where the
-source has a space or a break opportunity, and WeasyPrint's hyphen (U+2010) at a line end.
+with whitespace collapsed, no-break spaces (U+00A0, U+202F: French typography's) aside, which
+must come back as themselves (as themselves or spaces in a paragraph with right-to-left
+letters: publish.pdftext leaves those of right-to-left runs alone). Only what line breaking does
+is forgiven: a line break where the source has a space or a break opportunity, and WeasyPrint's
+hyphen (U+2010) at a line end.
+pdf.js's text is taken as Firefox's text layer and find bar get it, not normalised as its copy
+step does (that one turns no-break spaces into spaces, by design).
 Bidi control characters (poppler wraps every right-to-left line in U+202B … U+202C) are removed
 from both sides: they steer display and are not text.
 
@@ -41,6 +46,9 @@ BOTTOM_MARGIN = 25 * MM - 1
 
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 HARAKAT = re.compile("[\u064b-\u065f\u0670]")
+# Whitespace but the no-break spaces: what is collapsed to one space (or line end) on both sides.
+NO_BREAK_SPACES = "\u00a0\u202f"
+SPACES = re.compile(f"[^\\S{NO_BREAK_SPACES}]+")
 
 
 # --- the source ------------------------------------------------------------------------------
@@ -117,11 +125,19 @@ def extract_poppler(pdfs: list[Path]) -> dict[Path, str]:
 
 
 def extract_pdfjs(pdfs: list[Path]) -> dict[Path, str]:
-    """Return each PDF's type-area text as pdf.js gives it, through Node (tests/pdfjs_text.mjs)."""
+    """Return each PDF's type-area text as pdf.js gives it to Firefox's text layer, through Node
+    (tests/pdfjs_text.mjs --raw: not normalised as Firefox copies it)."""
     if not pdfs:
         return {}
     run = subprocess.run(
-        ["node", str(ROOT / "tests" / "pdfjs_text.mjs"), f"{TOP_MARGIN:.2f}", f"{BOTTOM_MARGIN:.2f}", *map(str, pdfs)],
+        [
+            "node",
+            str(ROOT / "tests" / "pdfjs_text.mjs"),
+            "--raw",
+            f"{TOP_MARGIN:.2f}",
+            f"{BOTTOM_MARGIN:.2f}",
+            *map(str, pdfs),
+        ],
         capture_output=True,
         text=True,
     )
@@ -164,24 +180,34 @@ EXTRACT: dict[str, Callable[[list[Path]], dict[Path, str]]] = {
 
 
 def normalize_source(text: str) -> str:
-    """Return a source paragraph as it should come back: NFC, no bidi controls, spaces collapsed."""
+    """Return a source paragraph as it should come back: NFC, no bidi controls, spaces collapsed
+    (no-break spaces kept)."""
     text = unicodedata.normalize("NFC", text).translate(_BIDI_CONTROLS)
-    return re.sub(r"\s+", " ", text).strip()
+    return SPACES.sub(" ", text).strip(" ")
 
 
 def normalize_extracted(text: str) -> str:
-    """Return extracted text in NFC without bidi controls, line ends kept, other spaces collapsed."""
+    """Return extracted text in NFC without bidi controls, line ends kept, other spaces collapsed
+    (no-break spaces kept)."""
     text = unicodedata.normalize("NFC", text).translate(_BIDI_CONTROLS)
     text = re.sub("\u2010[ \t]*\n\\s*", "", text)  # WeasyPrint's hyphen where it broke a word
-    return re.sub(r"\s+", lambda m: "\n" if "\n" in m.group() else " ", text)
+    return SPACES.sub(lambda m: "\n" if "\n" in m.group() else " ", text)
 
 
 def paragraph_pattern(paragraph: str) -> re.Pattern[str]:
-    """Compile a paragraph into a pattern that allows line breaks, and nothing else, to differ."""
+    """Compile a paragraph into a pattern that allows line breaks, and nothing else, to differ.
+
+    In a paragraph with right-to-left letters a no-break space may come back as a plain space:
+    publish.pdftext makes them read as themselves in left-to-right text only (`plan.join_no_break_spaces`).
+    """
     parts = []
+    rtl = any(unicodedata.bidirectional(c) in ("R", "AL") for c in paragraph)
     for index, char in enumerate(paragraph):
         if char == " ":
             parts.append("[ \n]")
+            continue
+        if rtl and char in NO_BREAK_SPACES:
+            parts.append(f"[{char} ]")
             continue
         if index and paragraph[index - 1] != " ":
             parts.append("\n?")  # a break without a space: after a hyphen or slash, a long word

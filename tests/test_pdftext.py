@@ -279,6 +279,38 @@ def test_a_line_plan_writes_each_box_in_pieces() -> None:
     assert plans[1][0] == ("piece",) and marks(plans[1]) == ["ب"]
 
 
+NNBSP = "\u202f"
+
+
+def line(*boxes: tuple[float, Run]) -> list[BoxText | None]:
+    """Text boxes at (x, run), keyed 1, 2, …, their text read from their items."""
+    return [BoxText(k, [r], (x, 0.0), "".join(i.text for i in r.items), 10.0) for k, (x, r) in enumerate(boxes, 1)]
+
+
+def test_a_no_break_space_is_read_with_the_glyph_before_it_which_spans_it() -> None:
+    f = face()
+    texts = line((0.0, run(f, False, [(20, 0.0, "5", 0), (BLANK, 5.0, NNBSP, 1), (21, 7.6, "%", 2)])))
+    glyphs = [op for op in plan_line(Page(False, 0), texts)[1] if op[0] == "glyph"]
+    # Both readers drop a glyph reading as one whitespace character: none is left to drop.
+    assert [reads(op) for op in glyphs] == ["5" + NNBSP, "%"]
+    assert f.widths[glyphs[0][3]] == 760 and glyphs[1][4] == 7.6  # up to the space's end: no gap
+    # Across text boxes: the box after starts writing past the space, where the glyph before ends.
+    quote = run(f, False, [(22, 0.0, "«", 0)])
+    texts = line((100.0, quote), (105.0, run(f, False, [(BLANK, 0.0, NNBSP, 0), (23, 2.6, "u", 1)])))
+    plans = plan_line(Page(False, 0), texts)
+    assert marks(plans[1]) == ["«" + NNBSP] and f.widths[plans[1][1][3]] == 760
+    assert plans[2][0] == ("origin", pytest.approx(2.6)) and marks(plans[2]) == ["u"]
+    assert all(op[0] == "glyph" for op in plans[2][2:])  # a space pdf.js does not see is not made for it
+
+
+def test_a_no_break_space_is_left_alone_after_a_space_and_in_right_to_left_text() -> None:
+    f = face()
+    spaced = run(f, False, [(20, 0.0, "a", 0), (BLANK, 5.0, " ", 1), (BLANK, 7.6, NNBSP, 2), (21, 10.2, "b", 3)])
+    assert marks(plan_line(Page(False, 0), line((0.0, spaced)))[1]) == ["a", " ", NNBSP, "b"]
+    arabic = run(f, True, [(11, 0.0, "ت", 128), (BLANK, 5.0, NNBSP, 64), (10, 7.6, "ب", 0)])
+    assert marks(plan_line(Page(True, 0), line((0.0, arabic)))[1]) == ["ت", NNBSP, "ب"]  # left to right
+
+
 # --- hooks --------------------------------------------------------------------------------------
 
 

@@ -15,7 +15,8 @@ import pytest
 from publish import build
 from publish.model import OutputFormat
 
-from .conftest import MakeProject, pdftotext
+from .conftest import ROOT, MakeProject, pdftotext, require_tool
+from .fidelity import comes_back, extract_pdfjs, normalize_extracted, normalize_source, source_paragraphs
 
 MM = 72 / 25.4
 A4_WIDTH = 595.28
@@ -231,3 +232,67 @@ def test_web_page_uses_the_brand_digits_too(report: Path) -> None:
     english = (root / "build" / "site" / "en" / "report" / "index.html").read_text(encoding="utf-8")
     assert "arabic-indic" not in english
     assert '<a href="#fn1" id="fnref1">1</a>' in english
+
+
+# --- copying text out: no-break spaces and hyphens ------------------------------------------------
+
+COPIED = """---
+title: Copie
+summary: Espaces insécables et traits d’union.
+---
+Dans 45 % des cas, c’est « utile », est-ce ? Oui ! La coopération : une affaire de « *sanctions invisibles* ».
+
+En effet, les partenaires de l’alliance, well-known dans toute la région, ont renforcé leur
+co-operation avec les organisations locales et les comités de quartier.
+
+Les organisations internationales documentent systématiquement les violations commises contre
+les populations civiles déplacées, notamment dans les infrastructures hospitalières reconstruites.
+"""
+READERS = ("poppler", "pdfjs", "pypdf")
+
+
+@pytest.fixture(scope="module")
+def copied(tmp_path_factory: pytest.TempPathFactory, make_project: MakeProject) -> dict[str, str]:
+    """A small French briefing's text as each reader gives it (pdf.js's as Firefox's text layer
+    holds it, not normalised as its copy step does), direction marks removed."""
+    require_tool("node")
+    if not (ROOT / "tests" / "node_modules" / "pdfjs-dist").is_dir():
+        pytest.skip("pdf.js is not installed (run: npm ci --prefix tests)")
+    root = make_project(tmp_path_factory.mktemp("copied"))
+    (root / "briefings" / "copie").mkdir(parents=True)
+    (root / "briefings" / "copie" / "fr.md").write_text(COPIED, encoding="utf-8")
+    assert build(project_root=root, formats=[OutputFormat.PDF]).ok
+    pdf = root / "build" / "pdf" / "copie.fr.pdf"
+    texts = {
+        "poppler": pdftotext(pdf),
+        "pdfjs": extract_pdfjs([pdf])[pdf],
+        "pypdf": "\n".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages),
+    }
+    return {"source": "\n".join(map(normalize_source, source_paragraphs("copie", "fr", root=root)))} | {
+        reader: text.replace("\u200e", "") for reader, text in texts.items()
+    }
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_no_break_spaces_copy_out_as_themselves(copied: dict[str, str], reader: str) -> None:
+    text = normalize_extracted(copied[reader])  # line breaks made spaces, WeasyPrint's hyphens gone
+    assert "45\u202f% des cas" in text and "«\u202futile\u202f»" in text
+    assert "est-ce\u202f? Oui\u202f!" in text and "coopération\u00a0: une" in text
+    assert "«\u202fsanctions invisibles\u202f»" in text  # a no-break space at either end of an italic box
+    assert not re.search("[ \n][\u00a0\u202f]|[\u00a0\u202f][ \n]", text)  # no space added beside one
+    # And every paragraph comes back whole, character for character, line breaks aside.
+    paragraphs = copied["source"].split("\n")
+    assert len(paragraphs) == 3
+    for paragraph in paragraphs:
+        assert comes_back(paragraph, text), paragraph
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_typed_hyphens_copy_out_as_hyphen_minus_and_weasyprints_as_u2010(copied: dict[str, str], reader: str) -> None:
+    text = copied[reader]
+    assert "well-known" in text
+    # The writer's hyphen at a line end stays: readers must not take it for hyphenation.
+    assert re.search("leur co-\n *operation avec", text), "the fixture no longer breaks the line after co-"
+    # A word WeasyPrint hyphenated: its hyphen, U+2010, at the line end, and nowhere else.
+    assert re.search("hospitalières re\u2010\n *construites", text)
+    assert not re.search("\u2010(?! *\n)", text)

@@ -23,6 +23,12 @@ What is written, and which reader needs it (docs/weasyprint-arabic-text.md has t
   tip the page's majority when Latin outweighs Arabic on an Arabic page; they come out as
   invisible characters, like the embedding marks poppler adds itself. A hyphen the writer typed
   at the end of a line gets one too: poppler would take it for hyphenation and drop it.
+- A no-break space (U+00A0, U+202F: French typography's) drawn as a glyph of its own reads as
+  one whitespace character, which both readers drop, inferring a plain space from the gap. In
+  left-to-right text the glyph before it (in the same box, or ending the box before) reads as its
+  own characters and the space, with an alias code whose advance runs to the space's end; the
+  blank glyph of the space is not written. Firefox's copy step still makes it a space (NFKC, by
+  design); its text layer and find bar keep it. Right-to-left runs keep theirs as they were.
 - pdf.js reads glyphs in content order, in chunks it ends at every marked-content boundary or
   jump back, applies its own bidi to each and infers a space only where the next glyph starts
   to the right. Each run is written in pieces, in logical order; where a piece starts left of

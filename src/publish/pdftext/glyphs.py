@@ -52,6 +52,9 @@ class Item:
     positions: list[int] | None = None
     """Where each of its characters comes in the run's text, when they need not follow each other
     from `order` (the glyphs of a cluster of several, `gather.assign_texts`)."""
+    advance: int | None = None
+    """The advance it is written with, in thousandths of an em, when not its glyph's own: a glyph
+    that reads as the no-break space after it too spans it (`plan.join_no_break_spaces`)."""
 
 
 @dataclass
@@ -92,3 +95,6 @@ class BoxText:
     """The box's text, in logical order."""
     size: float
     """Its font size: the em that pdf.js measures gaps in."""
+    start: float = 0.0
+    """Where its text starts to be written, from its origin along the line: past a no-break space
+    read with the box before (`plan.join_no_break_spaces`), so that no reader sees a gap there."""

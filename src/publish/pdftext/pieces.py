@@ -1,7 +1,8 @@
 """Cut a text box's runs into pieces in reading order, and list what is written for each: ops.
 
 An op is a tuple: ("glyph", face, size, code, x, rise, role[, order]), ("begin", actual text),
-("end",), ("sync",) (back to the text origin) or ("piece",) (set the font again); `write` turns
+("end",), ("sync",) (back to the text origin), ("piece",) (set the font again) or, first in a
+box's ops, ("origin", x) (start at x, not the origin: `plan.join_no_break_spaces`); `write` turns
 them into PDF operators.
 """
 
@@ -244,9 +245,9 @@ def item_ops(run: Run, item: Item, borrowed: bool = False) -> list[tuple]:
         return [("glyph", face, size, carrier, None, 0.0, "flex", item.order)]
     if borrowed:
         # Its character was written for pdf.js before the piece; poppler reads it here.
-        own = code(face, item.gid, invisible)
+        own = code(face, item.gid, invisible, item.advance)
         return [("begin", item.text), ("glyph", face, size, own, item.x, 0.0, "char"), ("end",), ("sync",)]
-    return [("glyph", face, size, code(face, item.gid, item.text), item.x, 0.0, "char")]
+    return [("glyph", face, size, code(face, item.gid, item.text, item.advance), item.x, 0.0, "char")]
 
 
 def run_ops(run: Run, info: FontInfo, borrowed: Item | None) -> tuple[list[tuple], list[int]]:
@@ -267,14 +268,15 @@ def run_ops(run: Run, info: FontInfo, borrowed: Item | None) -> tuple[list[tuple
             known = to_unicode.get(gid)
             # `code`, when the glyph's own code reads as `text` (most glyphs): that code.
             if (
-                (known is None or known == text)
+                item.advance is None
+                and (known is None or known == text)
                 and gid in widths
                 and (gid == blank or not text or _category(text[-1]) != "Cf")
             ):
                 to_unicode[gid] = text
                 own = gid
             else:
-                own = code(face, gid, text)
+                own = code(face, gid, text, item.advance)
             ops.append(("glyph", face, size, own, item.x, 0.0, "char"))
         else:
             flex = flex or kind in ("carrier", "raised")

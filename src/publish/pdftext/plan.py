@@ -9,16 +9,20 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from operator import attrgetter
 
 from .fonts import code
-from .glyphs import CARRIER_ADVANCE, LRM, RLM, BoxText, Run, is_mark
+from .glyphs import CARRIER_ADVANCE, LRM, RLM, BoxText, Item, Run, is_mark
 from .pieces import Piece, pieces
 
 _category = unicodedata.category
+_by_order = attrgetter("order")
 _bidirectional = unicodedata.bidirectional
 
 # Characters poppler's bidi treats like digits (its UnicodeTypeTable gives them the type '#'):
 # it keeps them, and the neutrals next to them, in left-to-right order inside right-to-left text.
+NO_BREAK_SPACES = frozenset("\u00a0\u202f")
+
 POPPLER_WEAK = frozenset("#$%+,-./0123456789:\u00a0\u00b2\u00b3\u00b9\u060c")
 
 
@@ -55,18 +59,79 @@ def plan_line(page: Page, texts: list[BoxText | None]) -> dict[int, list[tuple]]
     Return the ops of each box, by its key.
     """
     drawn = [t for t in texts if t is not None and t.runs]
+    if any(NO_BREAK_SPACES.intersection(t.logical) for t in drawn):
+        join_no_break_spaces(texts)
     cut = {t.key: pieces(t) for t in drawn}
     mark_directions(page, [p for t in drawn for p in cut[t.key]])
     keep_spaces(texts, cut)
     plans: dict[int, list[tuple]] = {}
     for text in texts:
         if text is not None:
-            ops: list[tuple] = []
+            ops: list[tuple] = [("origin", text.start)] if text.start else []
             for piece in cut.get(text.key, []):
                 ops.append(("piece",))
                 ops += piece.ops()
             plans[text.key] = ops
     return plans
+
+
+def join_no_break_spaces(texts: list[BoxText | None]) -> None:
+    """Make the glyph before each no-break space of left-to-right text read as it and the space.
+
+    Both readers drop a glyph that reads as one whitespace character and infer a plain space from
+    the gap it leaves: poppler whatever the character (TextPage::addChar), pdf.js whenever the
+    glyph's text starts with one (its \\s takes U+00A0 and U+202F). A glyph reading as several
+    characters is kept whole by both. So the blank glyph of the space is left out and the glyph
+    before it reads as its own characters and the space, with an advance to the space's end: no
+    gap is left for a reader to fill, and the page looks the same. The glyph before may end the
+    previous run or text box of the line, when it is on the same baseline, just before.
+    """
+    previous: tuple[BoxText, Run, Item] | None = None
+    for text in texts:
+        if text is None or not text.runs:
+            previous = None  # drawn by WeasyPrint, or a box of spaces
+            continue
+        for run in text.runs:
+            if run.rtl:
+                previous = None
+                continue
+            kept = []
+            for item in run.items:
+                if item.text in NO_BREAK_SPACES and previous is not None and joins(previous, text, run, item):
+                    before_text, before_run, before = previous
+                    end = text.origin[0] + item.x + run.face.widths[item.gid] * run.size / 1000
+                    start = before_text.origin[0] + before.x
+                    before.text += item.text
+                    before.advance = round((end - start) * 1000 / before_run.size)
+                    if before_text is not text:
+                        text.start = end - text.origin[0]  # the box's first glyph: start after it
+                    continue
+                kept.append(item)
+                previous = (text, run, item)
+            if len(kept) < len(run.items):
+                run.items = kept
+                for index, item in enumerate(kept):
+                    item.index = index
+
+
+def joins(previous: tuple[BoxText, Run, Item], text: BoxText, run: Run, space: Item) -> bool:
+    """Tell whether a no-break space can be read with the glyph before it (see `join_no_break_spaces`)."""
+    before_text, before_run, before = previous
+    if space.gid not in run.face.info.blanks or space.rise or before.rise or before.mark:
+        return False  # a space drawn with ink, or on another baseline: left as it is
+    chars = before.text
+    if not chars or chars[0].isspace() or _category(chars[-1]) == "Cf" or any(is_mark(c) for c in chars):
+        return False  # read as a space, skipped, or taken for a mark by pdf.js (no advance)
+    if not before_run.face.widths[before.gid] or before.positions is not None:
+        return False
+    if before_text is not text:
+        # Both left to right (`join_no_break_spaces`), on one baseline, the space just after the glyph.
+        if abs(before_text.origin[1] - text.origin[1]) > 0.01:
+            return False
+        gap = text.origin[0] + space.x - (before_text.origin[0] + before.x)
+        if not 0 < gap < before_run.face.widths[before.gid] * before_run.size / 1000 + 0.3 * run.size:
+            return False
+    return True
 
 
 def marker(run: Run, marks: str, x: float) -> tuple:
@@ -179,7 +244,8 @@ def keep_spaces(texts: list[BoxText | None], cut: dict[int, list[Piece]]) -> Non
                 continue
             if end is not None and (pending or logical[:1].isspace()) and piece.left() - end < 0.102 * em:
                 borrow(piece, end - text.origin[0] + 0.06 * em, spaced=last == " ")
-            pending = logical[-1:].isspace()
+            # A no-break space read with the glyph before it is no whitespace glyph to pdf.js.
+            pending = logical[-1:].isspace() and max(piece.items, key=_by_order).advance is None
             ops = piece.ops()
             seen, last = pdfjs_view(ops, text.origin[0], last)
             if seen is not None:

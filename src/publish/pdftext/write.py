@@ -12,8 +12,14 @@ def write(stream: Any, ops: list[tuple], matrix: Any) -> None:
     """Write planned glyphs into the content stream (a WeasyPrint `Stream`), from the text origin `matrix`."""
     import pydyf
 
-    stream.set_text_matrix(*matrix.values)
-    pen = 0.0
+    # Where the text matrix is set first: the origin, or past a no-break space read with the box
+    # before ("origin", `plan.join_no_break_spaces`), where an offset would look like a space.
+    pen = ops[0][1] if ops and ops[0][0] == "origin" else 0.0
+    if pen:
+        a, b, c, d, e, f = matrix.values
+        stream.set_text_matrix(a, b, c, d, e + a * pen, f + b * pen)
+    else:
+        stream.set_text_matrix(*matrix.values)
     rise = 0.0
     current = None
     current_face = widths = to_unicode = None
