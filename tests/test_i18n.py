@@ -254,9 +254,10 @@ def test_french_front_matter_and_generated_numbers_keep_their_no_break_spaces(
     tmp_path: Path, make_project: MakeProject
 ) -> None:
     """The summary and subtitle are spaced like the body; Babel's grouping space (U+202F) in the
-    signatories' count and the programme's times reaches the page."""
+    signatories' count and the programme's times reaches the page and the PDF's text."""
     from publish import build
-    from publish.model import OutputFormat
+
+    from .conftest import pdftotext
 
     root = make_project(tmp_path)
     write(
@@ -267,13 +268,18 @@ def test_french_front_matter_and_generated_numbers_keep_their_no_break_spaces(
         "::: programme\n## 2026-01-15\n\n### 18:30 Danse\n\nTexte.\n:::\n",
     )
     write(root, "briefings/b/s.csv", "name,other_name,country,kind\nMazaya,,,organisation\n")
-    result = build(project_root=root, formats=[OutputFormat.HTML])
+    result = build(project_root=root)
     assert result.ok, [str(e) for e in result.errors]
     page = (root / "build" / "site" / "fr" / "b" / "index.html").read_text(encoding="utf-8")
     assert "Un bilan\u00a0: 45\u202f% des cas\u202f; est-ce assez\u202f?" in page  # the summary, as meta and text
     assert "«\u202fAssez\u202f!\u202f»" in page
-    assert "1\u202f234" in page  # the count line, as Babel writes it in French
-    assert "18\u202fh\u202f30" in page
+    # The count line as Babel writes it in French, and the programme's time: on the page, and as
+    # they copy out of the PDF.
+    text = pdftotext(root / "build" / "pdf" / "b.fr.pdf")
+    for seen in (page, text):
+        assert "1\u202f234" in seen
+        assert "18\u202fh\u202f30" in seen
+    assert "«\u202fAssez\u202f!\u202f»" in text  # the subtitle, on the title page
 
 
 @pytest.mark.parametrize(
