@@ -134,12 +134,18 @@ def _space_before(result: list[str], previous: str, space: str, char: str, rest:
 
 
 def _inside_a_name(rest: str) -> bool:
-    # "We Exist! a organisé": a ! or ? glued to a word and followed by more of the same sentence
-    # (a lower-case word) is part of a name; a sentence that ends with ! goes on with a capital.
-    if rest[:1] == ",":
+    # "We Exist! a organisé", "We Exist!), le festival", "We Exist! — Alliance…": a ! or ? glued to a
+    # word and followed by more of the same sentence (a lower-case word, a dash, punctuation that
+    # never follows the end of a sentence) is part of a name. A sentence that ends with ! ends the
+    # text, a quotation (»), or goes on with a capital, a guillemet or a number.
+    if not rest:
+        return False
+    if rest[:1] in ",.;:)]…’'":
         return True
     following = rest.lstrip(_SPACES)[:1]
-    return following.islower() and rest[:1] in _SPACES
+    if rest[:1] not in _SPACES or not following or following in "»”\"":
+        return False
+    return not (following.isupper() or following.isdigit() or following in "«“")
 
 
 def _ordinals(token: Token) -> Iterator[Token]:
