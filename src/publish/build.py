@@ -70,13 +70,16 @@ def build(
     `workers`: a pool the caller keeps across builds (`Workers(persistent=True)`, see warm.py),
     instead of one started for this build; `jobs` is then ignored.
     """
+    from .images import WebCache
+
     result = BuildResult()
     with collecting_warnings(result, strict):
         options = Options(frozenset(formats), tuple(langs), pdf_variant, force, jobs, shard)
         project = load_project(Path(project_root) if project_root else None)
         out_dir = output_folder(project, out, "build")
         manifest = Manifest.load(out_dir, ignore=options.force)
-        ctx = Context(project, out_dir, options, manifest, result, Brands(project), progress)
+        web = WebCache(out_dir / ".cache" / "images", options.force)
+        ctx = Context(project, out_dir, options, manifest, result, Brands(project, web), progress)
         _build(ctx, [Path(p) for p in paths] if paths else None, workers)
     return result
 
@@ -166,7 +169,7 @@ def _prepare(ctx: Context, planned: list[Planned], stale: set[tuple[str, str, st
                 try:
                     doc = prepare_document(briefing, source, ctx.brands)
                     layouts = ctx.brands.for_source(briefing, source)
-                    images = prepare_images(doc, ctx.project, ctx.out_dir, layouts, ctx.options.force)
+                    images = prepare_images(doc, ctx.project, ctx.out_dir, layouts, ctx.options.force, ctx.brands.web)
                 except PublishError as exc:
                     ctx.failed(exc, *(unit(kind, source.slug, source.lang) for kind in ("pdf", "page")))
                     continue

@@ -25,7 +25,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from .images import web_markup
+from .webcopies import web_markup
 
 CREDIT_MARKS = ("©", "(c)", "Photo:", "Photo :", "Crédit", "Credit", "صورة", "تصوير")
 

@@ -4,11 +4,12 @@ Each image is found in its briefing folder and read in full when the document is
 (`probe_image`): a truncated, corrupt or unknown file, a pixel bomb or an unsafe SVG is an
 error at the line that shows it, for `publish check` as for the build. Renditions:
 
-    print   one copy sized for the box the figure prints in (the brand's page width less its
-            margins, at most FIGURE_MAX_HEIGHT_MM tall) at PRINT_PPI, as 8-bit JPEG (photos) or PNG (graphics, and
-            anything transparent: WeasyPrint keeps its alpha as a soft mask)
-    web     WEB_WIDTHS wide (never wider than the source), each as WebP and as JPEG or PNG, for
-            a `<picture>` with `srcset` (`figures.render_image` writes the markup)
+    print   one copy sized for the box the figure prints in (`printbox.py`: the text block of the
+            brand's page, at most as tall as its `figure img { max-height }`, both read from its
+            print stylesheets) at PRINT_PPI, as 8-bit JPEG (photos) or PNG (graphics, and anything
+            transparent: WeasyPrint keeps its alpha as a soft mask)
+    web     WEB_WIDTHS wide (never wider than the source), each as WebP and as JPEG or PNG, none
+            over 1 MB (`webcopies.py`), for a `<picture>` with `srcset` (`figures.render_image`)
 
 EXIF orientation is applied, 16-bit images are scaled to 8 bits, colours with an ICC profile are
 converted to sRGB (a CMYK JPEG without one is printed as CMYK), an animated GIF shows its
@@ -16,26 +17,32 @@ first frame. SVG is sanitised (`svg.py`) and used as it is for both.
 
 Renditions are cached by content in `build/.cache/images/`: `<source digest>-<kind>.<own
 digest><ext>`. A cached file whose bytes no longer match the digest in its name is made again.
+The web copies a source got are listed in `<source digest>-web.<own digest>.json`: a copy made
+narrower than planned, or as JPEG instead of PNG, to fit 1 MB is named by what it is. The build
+makes (or finds) them while parsing (`WebCache`), so the page's markup names the files it serves.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from io import BytesIO
-from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from .errors import SourceError
 from .model import Document, ImageRef, SourceLocation
 from .output import atomic_write_bytes
+from .printbox import PRINT_PPI, PrintBox
 from .svg import SvgError, sanitize_svg, svg_size
+from .webcopies import EXTENSIONS, ImageInfo, web_copies
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
@@ -46,105 +53,14 @@ MAX_PIXELS = 80_000_000
 """Larger images are refused before they are decoded: decoding takes 4 bytes per pixel or more."""
 FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "MPO": "JPEG", "GIF": "GIF", "WEBP": "WebP", "TIFF": "TIFF", "BMP": "BMP"}
 """Raster formats publish reads (Pillow's name → the name writers know)."""
-WEB_WIDTHS = (480, 960, 1600)
-"""Widths of the web renditions, in pixels; a smaller source stops at its own width."""
-PRINT_PPI = 300
-"""Resolution of print renditions at the size they print."""
 LOW_PPI = 150
 """Below this at its printed size, an image looks soft: the build warns (for images printed at least
 SOFT_MIN_MM wide; an icon a few millimetres wide is left alone)."""
 SOFT_MIN_MM = 50.0
-CSS_PPI = 96
-"""WeasyPrint sizes an image at 96 pixels per inch until the layout's box limits it."""
-FIGURE_MAX_HEIGHT_MM = 120.0
-"""`figure img { max-height }` in layouts/base/css/print.css."""
-PAGE_MARGINS_MM = (17.0 + 12.0, 22.0 + 25.0)
-"""Inline and block page margins, added together: the narrowest text block of the shipped layouts
-(syrien-nest-fait's print.css; base's is 43 mm wide). Sized for a box a little wider than the real
-one, a copy prints at 300 to about 340 ppi, never soft and never over 400."""
-RECIPE = "2"
+RECIPE = "3"
 """Bump when the way renditions are made changes, so cached ones are made again."""
 
-_PAGES_MM = {
-    "a3": (297, 420),
-    "a4": (210, 297),
-    "a5": (148, 210),
-    "a6": (105, 148),
-    "b4": (250, 353),
-    "b5": (176, 250),
-    "jis-b4": (257, 364),
-    "jis-b5": (182, 257),
-    "letter": (215.9, 279.4),
-    "legal": (215.9, 355.6),
-    "ledger": (279.4, 431.8),
-}
-_UNITS_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
-
-
-@dataclass(frozen=True, slots=True)
-class PrintBox:
-    """The largest box a figure prints in, in millimetres."""
-
-    width: float
-    height: float
-
-    @classmethod
-    def for_page(cls, page_size: str | None) -> PrintBox:
-        """Return the figure box of a brand's page size ("A4", "A5 landscape", "170mm 240mm"; None: A4)."""
-        words = (page_size or "A4").lower().split()
-        if words and words[0] in _PAGES_MM:
-            width, height = _PAGES_MM[words[0]]
-            if words[1:] == ["landscape"]:
-                width, height = height, width
-        else:
-            width, height = (float(w[:-2]) * _UNITS_MM[w[-2:]] for w in words)
-        return cls(width - PAGE_MARGINS_MM[0], min(FIGURE_MAX_HEIGHT_MM, height - PAGE_MARGINS_MM[1]))
-
-    def printed_size(self, width: int, height: int) -> tuple[float, float]:
-        """Return the size in inches an image of `width` × `height` pixels prints at."""
-        natural = (width / CSS_PPI, height / CSS_PPI)
-        scale = min(1.0, self.width / 25.4 / natural[0], self.height / 25.4 / natural[1])
-        return natural[0] * scale, natural[1] * scale
-
-    def pixels(self, width: int, height: int) -> tuple[int, int]:
-        """Return the size of the print rendition: PRINT_PPI at the printed size, never larger than the source."""
-        inches = self.printed_size(width, height)
-        target = (round(inches[0] * PRINT_PPI), round(inches[1] * PRINT_PPI))
-        return (width, height) if target[0] >= width else (max(1, target[0]), max(1, target[1]))
-
-
 A4 = PrintBox.for_page("A4")
-
-
-@dataclass(frozen=True, slots=True)
-class ImageInfo:
-    """What the web page's markup needs to know about an image, read from its file."""
-
-    width: int
-    """Width as shown (after EXIF orientation), in pixels; for SVG, its declared width (0 if none)."""
-    height: int
-    """Height as shown, in pixels."""
-    kind: str
-    """"photo" (JPEG fallback), "graphic" (PNG fallback) or "vector" (SVG, served as it is)."""
-
-    def web_files(self, src: str) -> list[tuple[int, str, str]]:
-        """Return (width, MIME type, path relative to the page) of each web rendition, in `srcset` order."""
-        if self.kind == "vector":
-            return [(self.width, "image/svg+xml", src)]
-        widths = sorted({min(w, self.width) for w in WEB_WIDTHS})
-        fallback = (".jpg", "image/jpeg") if self.kind == "photo" else (".png", "image/png")
-        files = [(w, "image/webp", _renamed(src, w, ".webp")) for w in widths]
-        return files + [(w, fallback[1], _renamed(src, w, fallback[0])) for w in widths]
-
-    def web_height(self, width: int) -> int:
-        """Return the height of the rendition `width` pixels wide."""
-        return max(1, round(self.height * width / self.width)) if self.width else self.height
-
-
-def _renamed(src: str, width: int, ext: str) -> str:
-    """images/photo.png → images/photo.960.webp (the path stays relative, as written)."""
-    path = PurePosixPath(urlsplit(src).path)
-    return str(path.with_name(f"{path.stem}.{width}{ext}"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,10 +94,13 @@ def locate_images(doc: Document, project_root: Path) -> list[tuple[ImageRef, Pat
     return found
 
 
-def probe_image(src: str, line: int, source_path: Path, shown_as: Path | None = None) -> ImageInfo:
+def probe_image(
+    src: str, line: int, source_path: Path, shown_as: Path | None = None, web: WebCache | None = None
+) -> ImageInfo:
     """Find an image beside a language file and read it in full; a SourceError at its line if it can't be used.
 
-    `shown_as` is the language file's path as messages name it (relative to the project).
+    `shown_as` is the language file's path as messages name it (relative to the project). With `web`,
+    the web copies are made (or found) now, and the info lists them as served: the markup names them.
     """
     location = SourceLocation(shown_as or source_path, line)
     original = _resolve(src, source_path.parent.resolve(), location)
@@ -196,17 +115,76 @@ def probe_image(src: str, line: int, source_path: Path, shown_as: Path | None = 
         pass  # read in full: a truncated or damaged file fails here, not in the PDF
     if frames > 1:
         logger.warning("%s: image %s is animated: its first frame is shown, in print and on the web", location, src)
-    return info
+    if web is None:
+        return info
+    copies = web.copies(_digest(data), _Renditions(data, original, location))
+    return replace(info, served=tuple((width, mime) for width, mime, _ in copies))
+
+
+@dataclass
+class WebCache:
+    """Where web copies are cached, and the copies of each source made or found so far (by digest).
+
+    The build shares one between parsing (the markup names the copies) and `prepare_images` (which
+    copies them beside the page), so each source's copies are made, or looked up, once.
+    """
+
+    folder: Path
+    force: bool = False
+    """Make each source's copies again (once), cached or not."""
+    found: dict[str, tuple[tuple[int, str, Path], ...]] = field(default_factory=dict)
+
+    def copies(self, digest: str, made: _Renditions) -> tuple[tuple[int, str, Path], ...]:
+        """Return (width, MIME type, cached file) of each web copy of a source, in `srcset` order."""
+        if digest not in self.found:
+            self.found[digest] = (not self.force and self._listed(digest)) or self._make(digest, made)
+        return self.found[digest]
+
+    def _listed(self, digest: str) -> tuple[tuple[int, str, Path], ...] | None:
+        """The copies a `<digest>-web.<own digest>.json` list names, when every one is there intact."""
+        listing = _cached(self.folder, f"{digest}-web", ".json", force=False)
+        if listing is None:
+            return None
+        try:
+            copies = tuple((int(w), str(m), self.folder / str(n)) for w, m, n in json.loads(listing.read_bytes()))
+        except (OSError, TypeError, ValueError):  # not a list of copies
+            return None
+        for *_, path in copies:
+            if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest()[:16] != path.name.split(".")[-2]:
+                return None  # made again, all of them
+        return copies or None
+
+    def _make(self, digest: str, made: _Renditions) -> tuple[tuple[int, str, Path], ...]:
+        copies = tuple(
+            (width, mime, _store(self.folder, f"{digest}-web-{width}", EXTENSIONS[mime], data))
+            for width, mime, data in web_copies(made.image(), made.info)
+        )
+        listing = json.dumps([[width, mime, path.name] for width, mime, path in copies])
+        _store(self.folder, f"{digest}-web", ".json", listing.encode())
+        return copies
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data + RECIPE.encode()).hexdigest()[:32]
 
 
 def prepare_images(
-    doc: Document, cache_dir: Path, project_root: Path, box: PrintBox = A4, force: bool = False
+    doc: Document,
+    cache_dir: Path,
+    project_root: Path,
+    box: PrintBox = A4,
+    force: bool = False,
+    web: WebCache | None = None,
 ) -> list[PreparedImage]:
-    """Check a document's images and make (or reuse) their renditions; `force` makes them all again."""
+    """Check a document's images and make (or reuse) their renditions; `force` makes them all again.
+
+    `web` is the cache parsing used (`probe_image`): its copies are the ones the markup names.
+    """
+    web = web or WebCache(cache_dir, force)
     prepared = []
     for ref, original, location in locate_images(doc, project_root):
         data = original.read_bytes()
-        digest = hashlib.sha256(data + RECIPE.encode()).hexdigest()[:32]
+        digest = _digest(data)
         if _is_svg(original, data):  # sanitised, for print and the web alike
             path = _cached(cache_dir, f"{digest}-svg", ".svg", force) or _store(
                 cache_dir, f"{digest}-svg", ".svg", _sanitized(data, original, location, warn=False)
@@ -222,15 +200,11 @@ def prepare_images(
         print_path = _cached(cache_dir, print_stem, print_ext, force) or _store(
             cache_dir, print_stem, print_ext, made.print_copy((width, height))
         )
-        web_files = []
-        for web_width, kind, name in info.web_files(ref.src):
-            ext = PurePosixPath(name).suffix
-            stem = f"{digest}-web-{web_width}"
-            path = _cached(cache_dir, stem, ext, force) or _store(
-                cache_dir, stem, ext, made.web_copy(web_width, info.web_height(web_width), kind)
-            )
-            web_files.append((unquote(name), path))
-        prepared.append(PreparedImage(ref.src, original, print_path, tuple(web_files)))
+        copies = web.copies(digest, made)
+        served = replace(info, served=tuple((w, mime) for w, mime, _ in copies))
+        names = [unquote(name) for _, _, name in served.web_files(ref.src)]
+        web_files = tuple(zip(names, (path for *_, path in copies), strict=True))
+        prepared.append(PreparedImage(ref.src, original, print_path, web_files))
     return prepared
 
 
@@ -261,24 +235,6 @@ class _Renditions:
             image.save(out, "JPEG", quality=90, optimize=True)
         else:
             image.save(out, "PNG")  # 8-bit, not interlaced: WeasyPrint embeds its data as it is
-        return out.getvalue()
-
-    def web_copy(self, width: int, height: int, kind: str) -> bytes:
-        from PIL import Image
-
-        image = self.image()
-        if image.mode == "CMYK":
-            image = image.convert("RGB")
-        if image.size != (width, height):
-            image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-        out = BytesIO()
-        if kind == "image/webp":
-            lossless = self.info.kind != "photo"
-            image.save(out, "WEBP", quality=80, lossless=lossless, method=4)
-        elif kind == "image/jpeg":
-            image.save(out, "JPEG", quality=80, optimize=True, progressive=True)
-        else:
-            image.save(out, "PNG", optimize=True)
         return out.getvalue()
 
 
@@ -468,26 +424,3 @@ def _store(cache_dir: Path, stem: str, ext: str, data: bytes) -> Path:
     path = cache_dir / f"{stem}.{hashlib.sha256(data).hexdigest()[:16]}{ext}"
     atomic_write_bytes(path, data)
     return path
-
-
-def web_markup(src: str, alt: str, info: ImageInfo, lazy: bool) -> dict[str, Any]:
-    """Return the attributes of a web image: `sources` (type → srcset) and the `<img>`'s own."""
-    files = info.web_files(src)
-    largest = max(w for w, _, _ in files)
-    img_files = [f for f in files if f[1] != "image/webp"]
-    attrs: dict[str, Any] = {"src": img_files[-1][2], "alt": alt}
-    if info.kind != "vector":
-        attrs["srcset"] = ", ".join(f"{name} {w}w" for w, _, name in img_files)
-        attrs["sizes"] = SIZES
-    if info.width:
-        attrs["width"], attrs["height"] = str(largest), str(info.web_height(largest))
-    if lazy:
-        attrs["loading"] = "lazy"
-    attrs["decoding"] = "async"
-    webp = [f for f in files if f[1] == "image/webp"]
-    sources = {"image/webp": ", ".join(f"{name} {w}w" for w, _, name in webp)} if webp else {}
-    return {"sources": sources, "img": attrs}
-
-
-SIZES = "(max-width: 42rem) 100vw, 42rem"
-"""How wide a figure shows on the web page: the text's measure (`--measure` in screen.css)."""

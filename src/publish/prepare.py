@@ -27,7 +27,7 @@ from .result import BuildResult
 
 if TYPE_CHECKING:
     from .check import Coverage
-    from .images import ImageInfo, PreparedImage
+    from .images import ImageInfo, PreparedImage, WebCache
     from .render import Layouts
 
 
@@ -37,8 +37,10 @@ logger = logging.getLogger(__name__)
 class Brands:
     """Each brand's layouts, and the Markdown parser, made once per build and only when needed."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, web: WebCache | None = None):
         self.project = project
+        # Where parsing makes (or finds) each image's web copies, so the markup names them (the build's).
+        self.web = web
         self._loaded: dict[str, Layouts] = {}
         self._parser = None
         self._coverage: Coverage | None = None
@@ -158,7 +160,7 @@ def parse_source(briefing: Briefing, source: Source, brands: Brands) -> Document
     from .parse import parse
 
     def probe(src: str, line: int) -> ImageInfo:
-        return probe_image(src, line, source.path, brands.project.relative(source.path))
+        return probe_image(src, line, source.path, brands.project.relative(source.path), brands.web)
 
     try:
         # The brand decides the digits and words of what parsing generates (notes, counts).
@@ -186,14 +188,15 @@ def brand_location(briefing: Briefing, source: Source, project: Project) -> Sour
 
 
 def prepare_images(
-    doc: Document, project: Project, out_dir: Path, layouts: Layouts, force: bool = False
+    doc: Document, project: Project, out_dir: Path, layouts: Layouts, force: bool = False, web: WebCache | None = None
 ) -> list[PreparedImage]:
     """Make the print and web renditions of a document's images, cached under the output folder.
 
-    Print renditions are sized for the figure box of the brand's page; `force` makes them all again.
+    Print renditions are sized for the figure box of the brand's page (its print stylesheets and
+    page_size); `force` makes them all again; `web` is the cache parsing used (`Brands.web`).
     """
-    from .images import PrintBox
     from .images import prepare_images as make
+    from .printbox import PrintBox
 
-    box = PrintBox.for_page(layouts.settings.page_size)
-    return make(doc, out_dir / ".cache" / "images", project.root, box, force)
+    box = PrintBox.for_brand(layouts.stylesheets("print"), layouts.settings.page_size)
+    return make(doc, out_dir / ".cache" / "images", project.root, box, force, web)
