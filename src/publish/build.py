@@ -70,15 +70,13 @@ def build(
     `workers`: a pool the caller keeps across builds (`Workers(persistent=True)`, see warm.py),
     instead of one started for this build; `jobs` is then ignored.
     """
-    from .images import WebCache
-
     result = BuildResult()
     with collecting_warnings(result, strict):
         options = Options(frozenset(formats), tuple(langs), pdf_variant, force, jobs, shard)
         project = load_project(Path(project_root) if project_root else None)
         out_dir = output_folder(project, out, "build")
         manifest = Manifest.load(out_dir, ignore=options.force)
-        web = WebCache(out_dir / ".cache" / "images", options.force)
+        web = (out_dir / ".cache" / "images", options.force)  # a WebCache once an image is parsed
         ctx = Context(project, out_dir, options, manifest, result, Brands(project, web), progress)
         _build(ctx, [Path(p) for p in paths] if paths else None, workers)
     return result

@@ -37,13 +37,22 @@ logger = logging.getLogger(__name__)
 class Brands:
     """Each brand's layouts, and the Markdown parser, made once per build and only when needed."""
 
-    def __init__(self, project: Project, web: WebCache | None = None):
+    def __init__(self, project: Project, web: WebCache | tuple[Path, bool] | None = None):
         self.project = project
-        # Where parsing makes (or finds) each image's web copies, so the markup names them (the build's).
-        self.web = web
+        # Where parsing makes (or finds) each image's web copies, so the markup names them (the
+        # build's): a WebCache, or its folder and --force, for one made when first needed.
+        self._web = web
         self._loaded: dict[str, Layouts] = {}
         self._parser = None
         self._coverage: Coverage | None = None
+
+    @property
+    def web(self) -> WebCache | None:
+        if isinstance(self._web, tuple):
+            from .images import WebCache
+
+            self._web = WebCache(*self._web)
+        return self._web
 
     def parser(self):
         """Return the project's Markdown parser."""

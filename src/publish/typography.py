@@ -143,7 +143,7 @@ def _inside_a_name(rest: str) -> bool:
     if rest[:1] in ",.;:)]…’'":
         return True
     following = rest.lstrip(_SPACES)[:1]
-    if rest[:1] not in _SPACES or not following or following in "»”\"":
+    if rest[:1] not in _SPACES or not following or following in '»”"':
         return False
     return not (following.isupper() or following.isdigit() or following in "«“")
 
