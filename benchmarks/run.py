@@ -1,12 +1,14 @@
-"""Benchmark: publish against bare WeasyPrint and Typst, incremental and parallel builds, an archive at scale.
+"""Benchmark: publish against the peer pipeline, bare WeasyPrint and Typst; the edit loop; builds at scale.
 
-    make bench                       everything (about 15 minutes on the 2-core reference machine)
-    .venv/bin/python benchmarks/run.py --quick      the seed workload only (about 2 minutes)
+    make bench                       everything (about 25 minutes on the 2-core reference machine)
+    .venv/bin/python benchmarks/run.py --quick      the seed workload, 20 saves (about 4 minutes)
 
 Every figure is a ratio of two timings taken in the same run, on the same machine, so runs on
 different machines compare. Each timing is the wall time of a fresh process (interpreter start
-and imports included: that is what a writer waits for), the best of `--repeat` runs. The results
-are printed and written to benchmarks/results/<date>.json; benchmarks/README.md keeps the history.
+and imports included: that is what a writer waits for), the best of `--repeat` runs. The peer
+pipeline is in peer.py, the edit loop of `publish serve` in editloop.py. The results are printed,
+with a summary of every ratio against its target, and written to benchmarks/results/<date>.json;
+benchmarks/README.md keeps the history.
 """
 
 from __future__ import annotations
@@ -18,49 +20,14 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = sys.executable
-SEEDS = ("we-exist-2020", "idlib-statement-2020", "syrien-nest-fait-2020")
-
-
-def timed(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
-    """Run a command; return its wall time in seconds (it must succeed)."""
-    start = time.perf_counter()
-    done = subprocess.run(args, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}")
-    return elapsed
-
-
-def best(repeat: int, run) -> float:
-    return min(run() for _ in range(repeat))
-
-
-def interleaved(repeat: int, runs: dict) -> dict[str, float]:
-    """Time each run `repeat` times, taking turns; return the best time of each."""
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeat):
-        for name, run in runs.items():
-            times[name].append(run())
-    return {name: min(values) for name, values in times.items()}
-
-
-def publish(project: Path, out: Path, *args: str) -> list[str]:
-    return [PYTHON, "-m", "publish", "-q", "build", "--out", str(out), *args]
-
-
-def cold(project: Path, work: Path, *args: str) -> float:
-    """Time a build into an empty output folder, with empty caches (fonts and images made again)."""
-    out = work / "out"
-    shutil.rmtree(out, ignore_errors=True)
-    return timed(publish(project, out, *args), env={"PUBLISH_CACHE": ""}, cwd=project)
+from editloop import edit_loop
+from peer import peer_figures
+from summary import summary, table
+from timing import PYTHON, ROOT, SEEDS, best, cold, copy_project, interleaved, page_count, publish, timed
 
 
 def machine() -> dict[str, str]:
@@ -215,11 +182,7 @@ for path in sys.argv[2:]:
 
 def archive(size: int, folder: Path) -> Path:
     """Make a project of `size` briefings in three languages, from the seed briefings."""
-    project = folder / f"archive-{size}"
-    shutil.rmtree(project, ignore_errors=True)
-    shutil.copytree(ROOT / "layouts", project / "layouts")
-    shutil.copytree(ROOT / "fonts", project / "fonts")
-    shutil.copy(ROOT / "publish.toml", project / "publish.toml")
+    project = copy_project(folder / f"archive-{size}", briefings=())
     for n in range(size):
         seed = ROOT / "briefings" / SEEDS[n % len(SEEDS)]
         target = project / "briefings" / f"briefing-{n:04d}"
@@ -230,19 +193,9 @@ def archive(size: int, folder: Path) -> Path:
     return project
 
 
-def page_count(pdf_dir: Path) -> int:
-    from pypdf import PdfReader
-
-    return sum(len(PdfReader(path).pages) for path in pdf_dir.glob("*.pdf"))
-
-
 def long_briefing(folder: Path, pages: int = 100) -> Path:
     """Make a project with one English briefing of about `pages` pages."""
-    project = folder / "long"
-    shutil.rmtree(project, ignore_errors=True)
-    shutil.copytree(ROOT / "layouts", project / "layouts")
-    shutil.copytree(ROOT / "fonts", project / "fonts")
-    shutil.copy(ROOT / "publish.toml", project / "publish.toml")
+    project = copy_project(folder / "long", briefings=())
     seed = (ROOT / "briefings" / "we-exist-2020" / "en.md").read_text(encoding="utf-8")
     head, _, body = seed.partition("\n---\n")
     parts = [
@@ -256,10 +209,13 @@ def long_briefing(folder: Path, pages: int = 100) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="the seed workload only")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each short timing (the best counts)")
+    parser.add_argument("--quick", action="store_true", help="the seed workload only, --repeat 2, --saves 20")
+    parser.add_argument("--repeat", type=int, help="runs of each short timing (the best counts; default 3)")
+    parser.add_argument("--saves", type=int, help="saves in the edit loop of publish serve (default 200)")
     parser.add_argument("--sizes", default="30,100,300", help="archive sizes, in briefings")
     args = parser.parse_args()
+    args.repeat = args.repeat or (2 if args.quick else 3)
+    args.saves = args.saves or (20 if args.quick else 200)
     figures: dict[str, object] = {"date": datetime.date.today().isoformat(), "machine": machine()}
     with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp:
         work = Path(tmp)
@@ -304,6 +260,10 @@ def main() -> int:
         figures["publish_parallel_pdf_s"] = round(t["parallel_pdf"], 3)
         parallel_pdf = t["parallel_pdf"]
 
+        # The peer pipeline (Pandoc and the WeasyPrint CLI) on the longest briefing, and PDF/UA's cost.
+        print("peer pipeline…", flush=True)
+        figures["peer"] = peer_figures(work, args.repeat)
+
         # 3. Nothing changed, and one language file changed.
         out = work / "out"
         timed(publish(ROOT, out), cwd=ROOT)
@@ -324,6 +284,10 @@ def main() -> int:
         figures["publish_full_vs_typst"] = round(parallel / typst_time, 2)
         figures["publish_pdf_vs_typst"] = round(parallel_pdf / typst_time, 2)
         figures["bare_weasyprint_vs_typst"] = round(bare / typst_time, 2)
+
+        # The edit loop of publish serve: save → page, save → PDF, memory over many saves.
+        print(f"edit loop of publish serve, {args.saves} saves…", flush=True)
+        figures["edit_loop"] = edit_loop(work, args.saves, cli_runs=args.repeat)
 
         if not args.quick:
             # 5. Memory: one worker typesetting a briefing of about 100 pages.
@@ -370,7 +334,8 @@ def main() -> int:
     path = results / f"{figures['date']}{'-quick' if args.quick else ''}.json"
     path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(figures, indent=2, ensure_ascii=False))
-    print(f"written to {path.relative_to(ROOT)}")
+    print(f"written to {path.relative_to(ROOT)}\n")
+    print(table(summary(figures)))
     return 0
 
 
