@@ -38,7 +38,7 @@ import threading
 import time
 from pathlib import Path
 
-from timing import LONGEST, PYTHON, copy_project, publish
+from timing import LONGEST, PYTHON, as_users_run, copy_project, publish
 
 PAGE = f"fr/{LONGEST}/index.html"
 PDF = f"{LONGEST}.fr.pdf"
@@ -387,6 +387,7 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=200, help="saves to make, each waiting for its PDF")
     parser.add_argument("--repeat", type=int, default=3, help="CLI rebuilds to compare with")
     args = parser.parse_args()
+    as_users_run()
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1607472000")
     with tempfile.TemporaryDirectory(prefix="publish-editloop-") as tmp:
         figures = edit_loop(Path(tmp), args.saves, args.repeat)

@@ -27,7 +27,19 @@ from pathlib import Path
 from editloop import edit_loop
 from peer import peer_figures
 from summary import summary, table
-from timing import PYTHON, ROOT, SEEDS, best, cold, copy_project, interleaved, page_count, publish, timed
+from timing import (
+    PYTHON,
+    ROOT,
+    SEEDS,
+    as_users_run,
+    best,
+    cold,
+    copy_project,
+    interleaved,
+    page_count,
+    publish,
+    timed,
+)
 
 
 def machine() -> dict[str, str]:
@@ -214,6 +226,7 @@ def main() -> int:
     parser.add_argument("--saves", type=int, help="saves in the edit loop of publish serve (default 200)")
     parser.add_argument("--sizes", default="30,100,300", help="archive sizes, in briefings")
     args = parser.parse_args()
+    as_users_run()
     args.repeat = args.repeat or (2 if args.quick else 3)
     args.saves = args.saves or (20 if args.quick else 200)
     figures: dict[str, object] = {"date": datetime.date.today().isoformat(), "machine": machine()}
