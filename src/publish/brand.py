@@ -462,11 +462,12 @@ def arabic_only(codepoints: Container[int]) -> bool:
 
 def _is_arabic(path: Path) -> bool:
     """Tell whether a font file is made for Arabic (`arabic_only`)."""
+    from .fontfiles import codepoints
+
     try:
-        cmap = TTFont(path, lazy=True).getBestCmap() or {}
+        return arabic_only(codepoints(path))
     except (TTLibError, OSError):
         return False
-    return arabic_only(cmap)
 
 
 __all__ = [

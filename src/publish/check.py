@@ -42,13 +42,12 @@ class Coverage:
     @classmethod
     def of_fonts(cls, fonts_dir: Path) -> Coverage:
         """Read the character maps of every font file in a folder."""
-        from fontTools.ttLib import TTFont
+        from .fontfiles import codepoints
 
         chars: set[int] = set()
         for path in sorted(fonts_dir.glob("*")):
             if path.suffix.lower() in (".ttf", ".otf", ".woff", ".woff2"):
-                with TTFont(path, lazy=True) as font:
-                    chars.update(font.getBestCmap() or {})
+                chars.update(codepoints(path))
         return cls(frozenset(chars))
 
 

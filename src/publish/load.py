@@ -7,6 +7,7 @@ A briefing is a folder under `briefings/` holding `<lang>.md` files and an optio
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import unicodedata
 from dataclasses import dataclass, fields, replace
@@ -154,8 +155,12 @@ def split_front_matter(text: str, display: Path) -> tuple[str, str, int]:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_meta(yaml_text: str, display: Path) -> Meta:
-    """Validate front matter YAML into Meta; every problem is reported with its file line."""
+    """Validate front matter YAML into Meta; every problem is reported with its file line.
+
+    Kept per text (Meta is frozen; problems are raised, never logged): the site's lists read every
+    briefing's front matter, and `publish serve` builds them again at every save."""
     if len(yaml_text.encode()) > MAX_FRONT_MATTER_BYTES:
         raise SourceError(
             f"front matter is too large (over {MAX_FRONT_MATTER_BYTES // 1000} kB)",

@@ -86,6 +86,26 @@ class _ContainedLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once per process, for every environment `load_layouts` makes (all made
+    alike): Jinja keys each by its file and reuses it only while the file's text is the same.
+    `publish serve` makes the layouts again at every save."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def load_layouts(project: Project, brand: str) -> Layouts:
     """Return the layouts of a brand, checking the brand exists."""
     base = project.layouts_dir / BASE
@@ -108,6 +128,7 @@ def load_layouts(project: Project, brand: str) -> Layouts:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
+        bytecode_cache=_COMPILED,
     )
     install_gettext(env)
     # What every template of this brand may use: its name, logo and the CSS its settings make

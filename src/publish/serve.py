@@ -21,13 +21,16 @@ import threading
 import time
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import CONFIG_NAME, Project
 from .errors import PublishError
 from .model import OutputFormat
 from .preview_server import PreviewState, handler_for
 from .warm import WarmTypesetter
+
+if TYPE_CHECKING:
+    from .workers import Workers
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,9 @@ class Preview:
         self._pdf_changed_at: int | None = None
         self._ready = threading.Event()
         self.typesetter = WarmTypesetter(project.root, self.pdf_out)
+        self.site_workers = _site_workers()
+        """Workers for the pages' font subsets and cards, kept between saves (a pool per build would be
+        started again at every save)."""
         self._threads: list[threading.Thread] = []
         self.server = ThreadingHTTPServer((host, port), handler_for(self.state, self.site, self.pdf_out, (host,)))
         self.server.daemon_threads = True
@@ -105,6 +111,7 @@ class Preview:
                 out=self.out,
                 project_root=self.project.root,
                 force=force is not None,
+                workers=self.site_workers,
             )
             errors = [error_info(e) for e in result.errors]
             made = list(getattr(result, "made", result.outputs))
@@ -250,10 +257,17 @@ class Preview:
         self.stop_event.set()
         self.state.update(closed=True)
         self.typesetter.close()
+        self.site_workers.shutdown()
         self.server.shutdown()
         self.server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+
+
+def _site_workers() -> Workers:
+    from .workers import SITE_MODULES, Workers, default_jobs
+
+    return Workers(default_jobs(64), SITE_MODULES, persistent=True)
 
 
 def _briefings_of(paths: list[Path], project: Project) -> list[Path]:

@@ -127,6 +127,21 @@ def finish_site(
     return subsets
 
 
+_PAGE_FONTS: dict[Path, tuple[tuple[int, int, int], list[str], str]] = {}
+"""Each page's font stylesheets and text, by path, size, time and inode: pages are written whole
+(a new file), so a page read once in a process (`publish serve`) is not parsed again until it changes."""
+
+
+def _page_fonts(path: Path, here: str) -> tuple[list[str], str]:
+    info = path.stat()
+    stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+    found = _PAGE_FONTS.get(path)
+    if found is None or found[0] != stamp:
+        html = path.read_text(encoding="utf-8")
+        found = _PAGE_FONTS[path] = (stamp, font_sheets_of(html, here), page_text(html))
+    return found[1], found[2]
+
+
 def _call(function: Callable[..., T], args: tuple) -> T:
     return function(*args)
 
@@ -144,12 +159,12 @@ def _font_requests(
         here = path.relative_to(site.root).as_posix()
         if here.startswith(f"{ASSETS}/"):
             continue
-        html = path.read_text(encoding="utf-8")
-        for sheet in font_sheets_of(html, here):
+        sheets, text = _page_fonts(path, here)
+        for sheet in sheets:
             folder, group = sheet.rsplit("/", 1)
             groups, texts = wanted.setdefault(folder, (set(), []))
             groups.add(group.removesuffix(".css"))
-            texts.append(page_text(html))
+            texts.append(text)
     requests: list[tuple[Theme, FontRequest]] = []
     for folder, (groups, texts) in sorted(wanted.items()):
         brand, lang = folder.split("/")[-2:]

@@ -19,6 +19,7 @@ language, a language used in their body (`Document.languages`) or the script in 
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import hashlib
 import io
@@ -328,6 +329,11 @@ def page_text(html: str) -> str:
 
 def generated_text(stylesheets: Iterable[Path]) -> str:
     """Return the strings stylesheets add with `content:` (separators, quotes, labels)."""
+    return "".join(_generated_text(path.read_text(encoding="utf-8")) for path in stylesheets)
+
+
+@functools.lru_cache(maxsize=64)
+def _generated_text(css: str) -> str:
     found: list[str] = []
 
     def walk(rules: list) -> None:
@@ -339,6 +345,5 @@ def generated_text(stylesheets: Iterable[Path]) -> str:
             elif rule.type == "at-rule" and rule.content is not None:
                 walk(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
 
-    for path in stylesheets:
-        walk(tinycss2.parse_stylesheet(path.read_text(encoding="utf-8"), skip_comments=True, skip_whitespace=True))
+    walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
     return "".join(found)

@@ -17,6 +17,7 @@ of the article that only Pagefind reads, and `search.js` takes the same letter o
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -68,7 +69,7 @@ def index_site(site_root: Path) -> list[Path]:
     work = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_root.parent))
     try:
         made = work / SEARCH_DIR
-        command = [sys.executable, "-m", "pagefind", "--site", str(site_root), "--output-path", str(made)]
+        command = [*_pagefind(), "--site", str(site_root), "--output-path", str(made)]
         command += ["--glob", PAGES_GLOB, "--keep-index-url", "--silent"]
         try:
             done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
@@ -89,6 +90,15 @@ def index_site(site_root: Path) -> list[Path]:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return search_files(site_root)
+
+
+def _pagefind() -> list[str]:
+    """The command that runs Pagefind: the binary `pagefind[bin]` installs, run directly (`python -m
+    pagefind` starts a Python first only to find it: a fifth of a second at every save in serve)."""
+    try:
+        return [str(importlib.import_module("pagefind_bin").get_executable())]
+    except Exception:  # another way of installing it: its module knows where it is
+        return [sys.executable, "-m", "pagefind"]
 
 
 def search_files(site_root: Path) -> list[Path]:

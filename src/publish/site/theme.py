@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import tinycss2
-from fontTools.ttLib import TTFont, TTLibError
+from fontTools.ttLib import TTLibError
 from PIL import ImageColor
 
 from ..brand import FONTS_CSS, BrandFace, FontFaceRule, arabic_only, font_face_rules
 from ..confine import contained_file, outside
 from ..errors import ConfigError
+from ..fontfiles import codepoints as font_codepoints
 from ..model import SourceLocation
 from ..render import Layouts
 
@@ -151,6 +152,6 @@ def _face(rule: FontFaceRule, css: Path, display: Path, root: Path) -> Face | No
 
 def _file_face(family: str, weight: int, style: str, path: Path) -> Face:
     """Read a font file's code points into a Face."""
-    codepoints = frozenset(TTFont(path, lazy=True).getBestCmap() or {})
+    codepoints = font_codepoints(path)
     group = "arab" if arabic_only(codepoints) else "latn"
     return Face(family=family, path=path, weight=weight, style=style, group=group, codepoints=codepoints)
