@@ -7,8 +7,9 @@ on the three language files of the longest seed briefing, one after another in f
 (imports included), against `publish build --format pdf briefings/we-exist-2020`, cold (empty
 output folder and caches), default jobs. The Arabic file is also given `-M dir=rtl`, as its
 writer would. Pandoc comes from the `pypandoc-binary` wheel of the bench extra, never from a
-download; without it the figure is skipped. In the same rounds, publish with `--pdf-variant none`:
-what its tagged PDF/UA output costs.
+download; without it the figure is skipped. In the same rounds, publish with `--pdf-variant none`
+(what its tagged PDF/UA output costs) and publish on a copy whose files say `toc: false` (what the
+contents page, with its page numbers found by a second layout pass, costs).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from timing import LONGEST, PYTHON, ROOT, cold, interleaved
+from timing import LONGEST, PYTHON, ROOT, cold, copy_project, interleaved
 
 LANGUAGES = ("en", "ar", "fr")
 
@@ -81,6 +82,10 @@ def peer_figures(work: Path, repeat: int) -> dict[str, object]:
     source = ROOT / "briefings" / LONGEST
     target = f"briefings/{LONGEST}"
     peer_out = work / "peer"
+    no_toc = copy_project(work / "no-toc", (LONGEST,))
+    for lang in LANGUAGES:
+        path = no_toc / target / f"{lang}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("---\n", "---\ntoc: false\n", 1), encoding="utf-8")
     t = interleaved(
         repeat,
         {
@@ -89,6 +94,7 @@ def peer_figures(work: Path, repeat: int) -> dict[str, object]:
             "publish_no_ua": lambda: cold(
                 ROOT, work, "--format", "pdf", "--pdf-variant", "none", target, out="peer-publish-none"
             ),
+            "publish_no_toc": lambda: cold(no_toc, work, "--format", "pdf", target, out="peer-publish-no-toc"),
         },
     )
     version = subprocess.run([pandoc, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
@@ -100,6 +106,8 @@ def peer_figures(work: Path, repeat: int) -> dict[str, object]:
         "publish_vs_peer": round(t["publish"] / t["peer"], 3),
         "publish_no_pdf_ua_s": round(t["publish_no_ua"], 3),
         "pdf_ua_cost": round(t["publish"] / t["publish_no_ua"], 3),
+        "publish_no_toc_s": round(t["publish_no_toc"], 3),
+        "contents_cost": round(t["publish"] / t["publish_no_toc"], 3),
         "peer_pdfs": describe(sorted(peer_out.glob("*.pdf"))),
         "publish_pdfs": describe(sorted((work / "peer-publish" / "pdf").glob("*.pdf"))),
     }

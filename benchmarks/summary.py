@@ -26,6 +26,8 @@ def summary(f: dict) -> list[tuple[str, str, str, bool | None]]:
             )
         )
         rows.append(("… PDF/UA-1 (default) / --pdf-variant none", f"{peer['pdf_ua_cost']:.2f}×", "", None))
+        if "contents_cost" in peer:
+            rows.append(("… with contents page (default) / toc: false", f"{peer['contents_cost']:.2f}×", "", None))
     else:
         rows.append(("publish cold / peer pipeline", "skipped: " + peer.get("skipped", "?"), "≤ 1.0×", None))
     loop = f.get("edit_loop", {})
