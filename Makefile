@@ -95,8 +95,8 @@ strings: $(STAMP)  ## update the UI string catalogs (layouts/base/locale) from t
 	$(BIN)/pybabel compile --statistics -d $(LOCALE) -o /dev/null 2>&1 | grep -v "^compiling" || true
 
 # Benchmarks: timings live here and in benchmarks/README.md, never in the tests. The `bench`
-# extra (Typst, pypdf, pyinstrument) is installed here only; `make test` never needs it.
-bench: $(STAMP)  ## time publish against bare WeasyPrint and Typst, cached, parallel and at scale (~15 min)
+# extra (Typst, pypdf, pyinstrument, Pandoc) is installed here only; `make test` never needs it.
+bench: $(STAMP)  ## time publish against the peer pipeline, bare WeasyPrint and Typst; serve's edit loop; cached, parallel, at scale (~25 min)
 	$(PIP) install --require-hashes --no-deps -r $(BENCH_LOCK)
 	$(BIN)/python benchmarks/run.py
 
