@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from publish import build
 from publish.model import Direction, OutputFormat, RenderedPage
-from publish.workers import TypesetJob, TypesetterSettings, Typesetting, default_jobs, typeset_job
+from publish.workers import TypesetJob, TypesetterSettings, Typesetting, Workers, default_jobs, typeset_job
 
 from .conftest import ROOT, MakeProject
 
@@ -140,3 +141,17 @@ def test_shard_and_jobs_are_checked() -> None:
         build(project_root=ROOT, shard=(4, 3))
     assert 1 <= default_jobs(100) <= (os.cpu_count() or 1)
     assert default_jobs(1) == 1
+
+
+def test_the_pool_starts_when_the_build_asks_not_at_the_first_job() -> None:
+    """`Workers.start()` forks the workers at once (they import WeasyPrint while documents are parsed)."""
+    workers = Workers(2, preload=())
+    try:
+        workers.start()
+        deadline = time.monotonic() + 30
+        while len(workers.pids()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(workers.pids()) == 2
+    finally:
+        workers.shutdown()
+    assert workers.pids() == []

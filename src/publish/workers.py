@@ -221,9 +221,9 @@ class Workers:
         Starting the first worker waits for the fork server to import them (half a second for
         WeasyPrint), so it is done from a thread.
         """
-        if not self.in_process and self._started is not self._pool:
+        if not self.in_process and (self._pool is None or self._started is not self._pool):
             pool = self.executor()
-            self._started = pool
+            self._started = pool  # once per pool: a persistent one is started by its first build only
 
             def warm() -> None:
                 with contextlib.suppress(BrokenProcessPool, RuntimeError):  # RuntimeError: shut down already
