@@ -71,7 +71,7 @@ def test_every_save_is_typeset_by_the_same_warm_process(project: Path) -> None:
         assert (out / "pdf" / "b.en.pdf").stat().st_mtime_ns == english  # only what changed is made again
         assert warm.memory > 0
         workers = descendants(pid)
-        assert workers  # the fork server and its workers, kept between saves
+        assert workers_of(pid)  # the fork server's workers, kept between saves
     finally:
         warm.close()
     assert gone({pid, *workers}), "the warm process or its workers outlived serve"
@@ -128,3 +128,32 @@ def test_a_process_past_its_memory_limit_is_replaced(project: Path) -> None:
         assert warm.starts == 2
     finally:
         warm.close()
+
+
+def test_workers_that_grew_are_replaced_by_fresh_ones(project: Path) -> None:
+    """A worker whose memory grew since its first request is replaced; the warm process stays."""
+    out = project / "build" / ".cache" / "preview"
+    warm = WarmTypesetter(project, out, worker_growth=-1)  # every worker has "grown" after a request
+    try:
+        assert warm.typeset(None, False) == ""
+        pid = warm.pid
+        assert workers_of(pid) == set()  # ended after the request; the fork server stays
+        write(project, "briefings/b/fr.md", "---\ntitle: Chaud\n---\n\n## Un\n\nFrais.\n")
+        assert warm.typeset(None, False) == ""  # fresh workers, forked again
+        assert "Frais." in pdftotext(out / "pdf" / "b.fr.pdf")
+        assert warm.pid == pid and warm.starts == 1
+    finally:
+        warm.close()
+
+
+def workers_of(pid: int) -> set[int]:
+    """The pool's workers: children of the warm process's children (its fork server), still alive."""
+    children = descendants(pid)
+    return {p for p in descendants(pid) - {c for c in children if pid == parent_of(c)} if alive(p)}
+
+
+def parent_of(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0

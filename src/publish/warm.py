@@ -13,8 +13,9 @@ makes only the PDFs whose inputs changed, as on the command line, and writes the
 It is started again, cleanly, when what it holds may be stale or too big:
 
 - publish's own code changed (its modules are loaded once), or the fonts did (configured once);
-- it, or one of its workers, grew past `MEMORY_LIMIT` (a leak in a library would otherwise
-  grow with every save): the workers are replaced inside the process, the process by serve;
+- it grew past `MEMORY_LIMIT` (serve starts another); its workers are replaced inside it when one
+  grew by `WORKER_GROWTH` since its first request, or past `MEMORY_LIMIT` (WeasyPrint's caches and
+  the allocator's fragments would otherwise grow with every save);
 - it died (a crash): the next request starts a new one.
 
 It reads requests on its standard input, one JSON object per line, and exits when that closes:
@@ -40,6 +41,10 @@ logger = logging.getLogger(__name__)
 
 MEMORY_LIMIT = 1024 * 2**20
 """Resident memory (bytes) past which the warm process, or one of its workers, is replaced."""
+WORKER_GROWTH = 50 * 2**20
+"""Growth of a worker's resident memory since its first request (bytes) past which the workers are
+replaced: WeasyPrint's caches and the allocator's fragments grow with every document typeset
+(about 0.3 MB a save on the seeds), and fresh workers from the warm fork server cost one slower save."""
 
 
 def resident_memory(pid: int) -> int:
@@ -75,10 +80,12 @@ class WarmTypesetter:
         out: Path,
         memory_limit: int = MEMORY_LIMIT,
         code: Callable[[], object] = code_stamp,
+        worker_growth: int = WORKER_GROWTH,
     ):
         self.project_root = project_root
         self.out = out
         self.memory_limit = memory_limit
+        self.worker_growth = worker_growth
         self.code = code
         """What publish's code looks like now: the process starts again when this changes."""
         self._process: subprocess.Popen[str] | None = None
@@ -135,7 +142,15 @@ class WarmTypesetter:
             process = None
         if process is None:
             process = subprocess.Popen(
-                [sys.executable, "-m", "publish.warm", str(self.project_root), str(self.out), str(self.memory_limit)],
+                [
+                    sys.executable,
+                    "-m",
+                    "publish.warm",
+                    str(self.project_root),
+                    str(self.out),
+                    str(self.memory_limit),
+                    str(self.worker_growth),
+                ],
                 cwd=self.project_root,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -168,7 +183,12 @@ class WarmTypesetter:
 
 
 def serve_requests(
-    project_root: Path, out: Path, requests: IO[str], replies: IO[str], memory_limit: int = MEMORY_LIMIT
+    project_root: Path,
+    out: Path,
+    requests: IO[str],
+    replies: IO[str],
+    memory_limit: int = MEMORY_LIMIT,
+    worker_growth: int = WORKER_GROWTH,
 ) -> None:
     """The warm process: answer each request with a PDF build, keeping the workers between them."""
     from .build import build
@@ -179,6 +199,7 @@ def serve_requests(
     workers.start()  # WeasyPrint imported and the workers forked while the first request comes
     _preload()
     warm = False  # the workers have typeset a PDF: their fonts are loaded
+    first: dict[int, int] = {}  # each worker's resident memory after its first request
     try:
         for line in requests:
             request = json.loads(line)
@@ -198,8 +219,11 @@ def serve_requests(
                 worker_peak = result.peak_memory
             except Exception as exc:  # keep serving: the panel says what went wrong
                 errors, worker_peak = [str(exc) or repr(exc)], 0
-            if worker_peak > memory_limit:
+            sizes = {pid: resident_memory(pid) for pid in workers.pids()}
+            grown = any(size - first.setdefault(pid, size) > worker_growth for pid, size in sizes.items())
+            if worker_peak > memory_limit or grown:
                 workers.shutdown()  # fresh workers for the next request, from the warm fork server
+                first.clear()
             own = resident_memory(os.getpid())
             memory = own + sum(resident_memory(pid) for pid in workers.pids())
             reply: dict[str, Any] = {"errors": errors, "made": made, "memory": memory, "retire": own > memory_limit}
@@ -242,13 +266,14 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     root, out = Path(args[0]), Path(args[1])
     memory_limit = int(args[2]) if len(args) > 2 else MEMORY_LIMIT
+    worker_growth = int(args[3]) if len(args) > 3 else WORKER_GROWTH
     logging.basicConfig(level=logging.ERROR, format="publish (pdf): %(message)s")
     # Requests come on stdin; replies go on a private copy of stdout, so that nothing else a
     # library prints can break the protocol.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout = sys.stderr
     try:
-        serve_requests(root, out, sys.stdin, replies, memory_limit)
+        serve_requests(root, out, sys.stdin, replies, memory_limit, worker_growth)
     except KeyboardInterrupt:
         return 130
     return 0
