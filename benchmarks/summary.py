@@ -1,4 +1,8 @@
-"""The summary at the end of a run: every ratio, its target, and whether it is met."""
+"""The summary at the end of a run: every ratio, its target, and whether it is met.
+
+The targets are issue 19's (peer, edit loop, no-op) and the memory bounds; the figures of earlier
+speed targets (overhead over bare WeasyPrint, pool over serial, Typst as the engine-bound limit)
+are reported without one, as that issue retired them."""
 
 from __future__ import annotations
 
@@ -61,8 +65,8 @@ def summary(f: dict) -> list[tuple[str, str, str, bool | None]]:
         (
             "publish PDFs serial cold / bare WeasyPrint",
             f"{f['overhead_vs_weasyprint']:.2f}×",
-            "≤ 1.10×",
-            f["overhead_vs_weasyprint"] <= 1.10,
+            "(reported)",
+            None,
         )
     )
     rows.append(
@@ -72,15 +76,15 @@ def summary(f: dict) -> list[tuple[str, str, str, bool | None]]:
         (
             "cold full build, default pool / --jobs 1",
             f"{f['parallel_vs_serial']:.2f}×",
-            "≤ 0.6×",
-            f["parallel_vs_serial"] <= 0.6,
+            "(reported)",
+            None,
         )
     )
     if "archive_parallel_vs_serial" in f:
         ratio = f["archive_parallel_vs_serial"]["ratio"]
-        rows.append(("… on the archive", f"{ratio:.2f}×", "≤ 0.6×", ratio <= 0.6))
+        rows.append(("… on the archive", f"{ratio:.2f}×", "(reported)", None))
     rows.append(
-        ("cold full build / Typst", f"{f['publish_full_vs_typst']:.1f}×", "< 4×", f["publish_full_vs_typst"] < 4)
+        ("cold full build / Typst (the engine-bound limit)", f"{f['publish_full_vs_typst']:.1f}×", "(reported)", None)
     )
     if "worker_peak_memory_mb" in f:
         memory = f["worker_peak_memory_mb"]

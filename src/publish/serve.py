@@ -234,10 +234,11 @@ class Preview:
             if ended is not None and written and written <= ended:
                 force = _briefings_of(paths, self.project)
                 logger.info("changed while the last build read it: making it again")
+            # The PDFs first: the warm typesetter works on them while this process makes the pages.
+            self.want_pdfs(written)
             self.build_pages(force)
             ended = time.time_ns()
             self._ready.set()
-            self.want_pdfs(written)
 
     # Running
 
