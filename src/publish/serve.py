@@ -113,15 +113,14 @@ class Preview:
                 force=force is not None,
                 workers=self.site_workers,
             )
-            errors = [error_info(e) for e in result.errors]
+            errors = [error_info(e) for e in result.errors]  # the build has said them
             made = list(getattr(result, "made", result.outputs))
         except PublishError as exc:
             errors, made = [error_info(exc)], []
+            logger.error("%s", _one_line(errors[0]))
         except Exception as exc:  # keep serving: the overlay says what went wrong
             logger.exception("the preview build failed")
             errors, made = [error_info(exc)], []
-        for error in errors:
-            logger.error("%s", _one_line(error))
         generation = self.state.generation + (1 if made else 0)
         self.state.update(errors=errors, generation=generation)
         logger.info("pages: %d made, %d error(s), %.2f s", len(made), len(errors), time.monotonic() - started)

@@ -174,10 +174,16 @@ class WarmTypesetter:
             process.wait()
 
     def close(self) -> None:
-        """End the warm process (a request being made is abandoned: no PDF is left half-written)."""
+        """End the warm process: at the end of its input it shuts its workers down and exits; one
+        still typesetting after a few seconds is stopped (no PDF is left half-written)."""
         process = self._process
         if process is not None and process.poll() is None:
-            process.terminate()
+            try:
+                if process.stdin is not None:
+                    process.stdin.close()
+                process.wait(3)
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                process.terminate()
         with self._lock:
             self._end()
 
@@ -267,7 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     root, out = Path(args[0]), Path(args[1])
     memory_limit = int(args[2]) if len(args) > 2 else MEMORY_LIMIT
     worker_growth = int(args[3]) if len(args) > 3 else WORKER_GROWTH
-    logging.basicConfig(level=logging.ERROR, format="publish (pdf): %(message)s")
+    # Errors go back in the replies, and serve shows them in the PDF panel; the pages report the same
+    # source errors in the terminal already. Only what stops this process is printed.
+    logging.basicConfig(level=logging.CRITICAL, format="publish (pdf): %(message)s")
     # Requests come on stdin; replies go on a private copy of stdout, so that nothing else a
     # library prints can break the protocol.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
