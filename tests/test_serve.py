@@ -80,3 +80,19 @@ def test_serve_reloads_shows_errors_recovers_and_follows_the_brand(served, brows
     path.write_bytes(pdf)
     assert "Fixed and back." in pdftotext(path)
     assert edits < 30, f"the four edits took {edits:.1f} s"
+
+
+def test_an_error_is_said_once_and_serve_stops_cleanly(tmp_path: Path, make_project: MakeProject) -> None:
+    """The page build and the warm PDF typesetter meet the same broken file: the terminal says it once,
+    and stopping serve leaves no process and no warning behind."""
+    root = make_project(tmp_path / "p", '[project]\ntitle = "Once"\nlanguages = ["en"]\n', layouts=["base"])
+    write(root, "briefings/b/en.md", "---\ntitle: Broken\n---\n\n::: key\nNever closed.\n")
+    log = tmp_path / "serve.log"
+    with serving(root, log):
+        deadline = time.monotonic() + 60
+        while "pdfs: typeset" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    said = log.read_text()
+    assert "pdfs: typeset" in said
+    assert said.count("opened here is never closed") == 1, said
+    assert "leaked" not in said and "Traceback" not in said, said
