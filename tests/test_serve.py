@@ -90,9 +90,10 @@ def test_an_error_is_said_once_and_serve_stops_cleanly(tmp_path: Path, make_proj
     log = tmp_path / "serve.log"
     with serving(root, log):
         deadline = time.monotonic() + 60
-        while "pdfs: typeset" not in log.read_text() and time.monotonic() < deadline:
+        # Both done: the PDFs are asked for first, the pages are made meanwhile.
+        while not all(s in log.read_text() for s in ("pdfs: typeset", "pages: ")) and time.monotonic() < deadline:
             time.sleep(0.1)
     said = log.read_text()
-    assert "pdfs: typeset" in said
+    assert "pdfs: typeset" in said and "pages: " in said
     assert said.count("opened here is never closed") == 1, said
     assert "leaked" not in said and "Traceback" not in said, said
