@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_MAPS: dict[Path, tuple[tuple[int, int, int], frozenset[int]]] = {}
+from .cache import MISSING, stat_digest
+
+_MAPS: dict[Path, tuple[str, frozenset[int]]] = {}
 
 
 def codepoints(path: Path) -> frozenset[int]:
     """Return the code points a font file maps to glyphs (its best cmap); fontTools' errors pass through."""
     from fontTools.ttLib import TTFont
 
-    info = path.stat()
-    stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+    stamp = stat_digest(path)
     known = _MAPS.get(path)
-    if known is None or known[0] != stamp:
+    if known is None or known[0] != stamp or stamp == MISSING:
         with TTFont(path, lazy=True) as font:
             known = _MAPS[path] = (stamp, frozenset(font.getBestCmap() or {}))
     return known[1]

@@ -58,17 +58,11 @@ def resident_memory(pid: int) -> int:
     return 0
 
 
-def code_stamp(package: Path | None = None) -> tuple[tuple[str, int, int], ...]:
-    """Return what publish's code on disk looks like now: each module's path, time and size."""
-    package = package or Path(__file__).parent
-    stamps = []
-    for path in sorted(package.rglob("*.py")):
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        stamps.append((str(path), info.st_mtime_ns, info.st_size))
-    return tuple(stamps)
+def code_stamp(package: Path | None = None) -> tuple[tuple[str, str], ...]:
+    """Return what publish's files on disk look like now: each one's path, size, time and inode."""
+    from .cache import stat_digest, tree_files
+
+    return tuple((str(path), stat_digest(path)) for path in tree_files(package or Path(__file__).parent))
 
 
 class WarmTypesetter:

@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
+from ..cache import stat_digest
 from ..confine import contained_file
 from ..i18n import language_name
 from ..model import Document
@@ -127,14 +128,13 @@ def finish_site(
     return subsets
 
 
-_PAGE_FONTS: dict[Path, tuple[tuple[int, int, int], list[str], str]] = {}
+_PAGE_FONTS: dict[Path, tuple[str, list[str], str]] = {}
 """Each page's font stylesheets and text, by path, size, time and inode: pages are written whole
 (a new file), so a page read once in a process (`publish serve`) is not parsed again until it changes."""
 
 
 def _page_fonts(path: Path, here: str) -> tuple[list[str], str]:
-    info = path.stat()
-    stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+    stamp = stat_digest(path)
     found = _PAGE_FONTS.get(path)
     if found is None or found[0] != stamp:
         html = path.read_text(encoding="utf-8")
